@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Audiorium needs to build and test. Idempotent and non-interactive:
+# packages already present are skipped, so a second run costs a dpkg query, not a download.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config ninja-build
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
+  libfftw3-dev libebur128-dev libchromaprint-dev libtag1-dev
+  libfaiss-dev libopenblas-dev libomp-dev
+  libsqlite3-dev sqlite3
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
