@@ -1,1 +1,293 @@
-int main() { return 0; }
+// audiorium: the command-line face of the engine. Each sub-command is a thin layer over library::Library;
+// every one takes --data DIR (or $AUDIORIUM_DATA) and --json for scripts.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "library/library.h"
+#include "recommend/ordering.h"
+#include "recommend/recommender.h"
+
+namespace {
+
+using audiorium::Error;
+using audiorium::library::Library;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct Common {
+  std::string data;
+  bool json = false;
+};
+
+Library open_library(const Common& c) {
+  const auto dir = audiorium::resolve_data_dir(c.data.empty() ? std::nullopt : std::optional<fs::path>(c.data));
+  return Library::open(dir);
+}
+
+std::string format_duration(double seconds) {
+  const auto s = static_cast<long>(std::lround(std::max(0.0, seconds)));
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+json track_json(const audiorium::catalog::Track& t) {
+  return {{"id", t.id},
+          {"path", t.path},
+          {"title", t.display_title()},
+          {"artist", t.tags.artist},
+          {"album", t.tags.album},
+          {"genre", t.tags.genre},
+          {"duration_s", t.duration_s}};
+}
+
+std::string track_line(const audiorium::catalog::Track& t) {
+  std::string who = t.tags.artist.empty() ? (t.tags.album.empty() ? fs::path(t.path).parent_path().filename().string()
+                                                                   : t.tags.album)
+                                          : t.tags.artist;
+  return who + " – " + t.display_title();
+}
+
+// A catalog id, a path or a title fragment → one track id; says on stderr when the choice was ambiguous.
+int64_t resolve_track(Library& lib, const std::string& ref, bool quiet) {
+  const auto ids = lib.catalog().find_tracks(ref, 6);
+  if (ids.empty())
+    throw Error("no track in the catalog matches '" + ref + "' (give an id, a path, or part of a title; see `audiorium info`)");
+  if (ids.size() > 1 && !quiet) {
+    const auto t = lib.catalog().track(ids.front());
+    std::cerr << "using \"" << (t ? t->display_title() : "?") << "\" (id " << ids.front() << "); "
+              << (ids.size() - 1 == 5 ? "5 or more" : std::to_string(ids.size() - 1))
+              << " other tracks also match — pass an id to choose\n";
+  }
+  return ids.front();
+}
+
+std::uint64_t pick_seed(std::optional<std::uint64_t> seed) {
+  if (seed) return *seed;
+  return std::random_device{}() % 100000;  // small, so it is easy to retype for a reproduction
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}
+  void update(const audiorium::library::ScanProgress& p) {
+    if (!enabled_ || p.to_analyse == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = p.analysed == p.to_analyse;
+    if (!last && now - last_ < std::chrono::milliseconds(tty_ ? 100 : 5000)) return;
+    last_ = now;
+    const double frac = static_cast<double>(p.analysed) / static_cast<double>(p.to_analyse);
+    constexpr int width = 28;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '-');
+    std::string name = fs::path(p.current).filename().string();
+    if (name.size() > 30) name = name.substr(0, 27) + "...";
+    char line[256];
+    std::snprintf(line, sizeof line, "[%s] %zu/%zu %3.0f%%  %.1f tracks/s  ETA %s  %s%s", bar.c_str(), p.analysed,
+                  p.to_analyse, frac * 100, p.tracks_per_s, format_duration(p.eta_s).c_str(),
+                  p.failed ? ("failed " + std::to_string(p.failed) + "  ").c_str() : "", name.c_str());
+    if (tty_) std::cerr << "\r\033[K" << line << (last ? "\n" : "") << std::flush;
+    else std::cerr << line << "\n";
+  }
+
+ private:
+  bool enabled_, tty_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int cmd_index(const Common& c, const std::string& folder, int jobs, bool full, double window_s,
+              const std::string& factory) {
+  auto lib = open_library(c);
+  audiorium::library::ScanOptions opts;
+  opts.jobs = jobs;
+  opts.window = full ? audiorium::audio::AnalysisWindow::full() : audiorium::audio::AnalysisWindow::middle(window_s);
+  ProgressBar bar(!c.json);
+  opts.on_progress = [&](const auto& p) { bar.update(p); };
+  const auto report = lib.scan(folder, opts);
+  if (factory != "auto") lib.rebuild_index(factory);
+  const auto info = lib.index_info();
+  if (c.json) {
+    json problems = json::array();
+    for (const auto& p : report.problems) problems.push_back({{"path", p.path}, {"reason", p.reason}});
+    std::cout << json{{"files_found", report.files_found}, {"added", report.added},   {"updated", report.updated},
+                      {"unchanged", report.unchanged},     {"moved", report.moved},   {"removed", report.removed},
+                      {"failed", report.failed},           {"ignored", report.ignored}, {"seconds", report.seconds},
+                      {"index", {{"embedder", info.embedder}, {"factory", info.factory}, {"vectors", info.vectors}}},
+                      {"problems", problems}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "Indexed " << folder << " in " << format_duration(report.seconds) << ": " << report.files_found
+              << " audio files — " << report.added << " added, " << report.updated << " updated, " << report.moved
+              << " moved, " << report.removed << " removed, " << report.unchanged << " unchanged, " << report.failed
+              << " failed (" << report.ignored << " other files ignored)\n";
+    for (std::size_t i = 0; i < report.problems.size() && i < 10; ++i)
+      std::cout << "  skipped " << report.problems[i].path << ": " << report.problems[i].reason << "\n";
+    if (report.problems.size() > 10)
+      std::cout << "  … and " << report.problems.size() - 10 << " more (audiorium info --json lists all)\n";
+    std::cout << "Index: " << info.embedder << ", " << info.factory << ", " << info.vectors << " vectors\n";
+  }
+  return 0;
+}
+
+void print_results(Library& lib, const Common& c, const std::string& heading, int64_t seed_id,
+                   const std::vector<audiorium::recommend::Candidate>& results, std::uint64_t seed,
+                   const json& options) {
+  const auto seed_track = lib.catalog().track(seed_id);
+  if (c.json) {
+    json out = {{"seed_track", seed_track ? track_json(*seed_track) : json()}, {"random_seed", seed}, {"options", options}};
+    out["results"] = json::array();
+    int rank = 1;
+    for (const auto& r : results) {
+      auto t = lib.catalog().track(r.id);
+      if (!t) continue;
+      auto j = track_json(*t);
+      j["score"] = r.score;
+      j["rank"] = rank++;
+      out["results"].push_back(j);
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << heading << " \"" << (seed_track ? track_line(*seed_track) : "?") << "\" (seed " << seed << ")\n";
+  int rank = 1;
+  for (const auto& r : results) {
+    auto t = lib.catalog().track(r.id);
+    if (!t) continue;
+    char prefix[48];
+    std::snprintf(prefix, sizeof prefix, "%3d. %.3f  ", rank++, static_cast<double>(r.score));
+    std::cout << prefix << track_line(*t) << "  (id " << t->id << ", " << format_duration(t->duration_s) << ")\n";
+  }
+}
+
+int cmd_similar(const Common& c, const std::string& ref, int k, double pool_factor, double temperature,
+                std::optional<std::uint64_t> seed_opt) {
+  auto lib = open_library(c);
+  const int64_t id = resolve_track(lib, ref, c.json);
+  const auto seed = pick_seed(seed_opt);
+  audiorium::recommend::OrderingOptions o{k, pool_factor, temperature, seed};
+  const auto results = lib.recommender().similar(id, o);
+  print_results(lib, c, "Similar to", id, results, seed,
+                {{"k", k}, {"pool_factor", pool_factor}, {"temperature", temperature}});
+  return 0;
+}
+
+int cmd_queue(const Common& c, const std::string& ref, int length, double drift, double temperature,
+              int cooldown, std::optional<std::uint64_t> seed_opt) {
+  auto lib = open_library(c);
+  const int64_t id = resolve_track(lib, ref, c.json);
+  const auto seed = pick_seed(seed_opt);
+  audiorium::recommend::QueueOptions q;
+  q.ordering.temperature = temperature;
+  q.ordering.seed = seed;
+  q.drift = drift;
+  q.artist_cooldown = cooldown;
+  auto rec = lib.recommender();
+  audiorium::recommend::QueueSession session(rec, lib.track_source(), id, q);
+  const auto results = session.take(length);
+  print_results(lib, c, "Queue from", id, results, seed,
+                {{"length", length}, {"drift", drift}, {"temperature", temperature}, {"artist_cooldown", cooldown}});
+  if (!c.json && static_cast<int>(results.size()) < length)
+    std::cout << "(the library ran out of unplayed tracks after " << results.size() << ")\n";
+  return 0;
+}
+
+int cmd_info(const Common& c) {
+  auto lib = open_library(c);
+  const auto stats = lib.catalog().stats();
+  const auto info = lib.index_info();
+  const auto errors = lib.catalog().scan_errors();
+  if (c.json) {
+    json embedders = json::object();
+    for (const auto& [name, n] : stats.vectors_per_embedder) embedders[name] = n;
+    json errs = json::array();
+    for (const auto& e : errors) errs.push_back({{"path", e.path}, {"reason", e.reason}, {"at", e.at_unix}});
+    std::cout << json{{"data_dir", lib.data_dir().string()},
+                      {"tracks", stats.tracks},
+                      {"total_hours", stats.total_duration_s / 3600.0},
+                      {"embedders", embedders},
+                      {"index", {{"embedder", info.embedder}, {"factory", info.factory}, {"vectors", info.vectors}, {"dim", info.dim}}},
+                      {"scan_errors", errs}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::cout << "Data folder: " << lib.data_dir().string() << "\n"
+            << "Tracks:      " << stats.tracks << " (" << format_duration(stats.total_duration_s) << " of music)\n"
+            << "Embedders:  ";
+  for (const auto& [name, n] : stats.vectors_per_embedder) std::cout << " " << name << " (" << n << " vectors)";
+  std::cout << "\nIndex:       " << info.embedder << " · " << info.factory << " · " << info.vectors << " × " << info.dim
+            << (info.rebuilt ? " (rebuilt now: the catalog had changed)" : "") << "\n"
+            << "Scan errors: " << errors.size() << "\n";
+  for (std::size_t i = 0; i < errors.size() && i < 10; ++i)
+    std::cout << "  " << errors[i].path << ": " << errors[i].reason << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Audiorium — music discovery by what it sounds like"};
+  app.require_subcommand(1);
+  Common common;
+  app.add_option("--data", common.data, "Folder for the catalog and indexes (default $AUDIORIUM_DATA or ~/.local/share/audiorium)");
+  app.add_flag("--json", common.json, "Machine-readable output");
+
+  auto* index = app.add_subcommand("index", "Scan a music folder into the catalog (incremental)");
+  std::string folder, factory = "auto";
+  int jobs = 0;
+  bool full = false;
+  double window_s = 30.0;
+  index->add_option("folder", folder, "Music folder")->required();
+  index->add_option("-j,--jobs", jobs, "Analysis threads (default: cores)")->check(CLI::Range(0, 256));
+  index->add_flag("--full", full, "Analyse whole tracks instead of a window from the middle");
+  index->add_option("--window", window_s, "Seconds analysed from the middle of each track")->check(CLI::Range(1.0, 3600.0));
+  index->add_option("--index-type", factory, "auto | Flat | HNSW32 (auto: Flat below 50k tracks)");
+
+  std::string ref;
+  int k = 10, length = 20, cooldown = 2;
+  double pool_factor = 3.0, temperature = 0.05, drift = 0.3;
+  std::optional<std::uint64_t> seed;
+  auto* similar = app.add_subcommand("similar", "Tracks that sound like a track");
+  similar->add_option("track", ref, "Catalog id, path or title fragment")->required();
+  similar->add_option("-k", k, "How many results")->check(CLI::Range(1, 1000));
+  similar->add_option("--pool-factor", pool_factor, "Draw from the top k × this (≥ 1)")->check(CLI::Range(1.0, 100.0));
+  similar->add_option("--temperature,--tau", temperature, "Randomness of the draw; 0 = strict top k")->check(CLI::Range(0.0, 10.0));
+  similar->add_option("--seed", seed, "Random seed, for a reproducible list");
+
+  auto* queue = app.add_subcommand("queue", "An endless queue from a track, without repeats");
+  queue->add_option("track", ref, "Catalog id, path or title fragment")->required();
+  queue->add_option("-n,--length", length, "How many tracks")->check(CLI::Range(1, 10000));
+  queue->add_option("--drift", drift, "0 = stay near the first track, 1 = follow the current one")->check(CLI::Range(0.0, 1.0));
+  queue->add_option("--temperature,--tau", temperature, "Randomness of each pick; 0 = nearest")->check(CLI::Range(0.0, 10.0));
+  queue->add_option("--artist-cooldown", cooldown, "No same artist within this many picks")->check(CLI::Range(0, 100));
+  queue->add_option("--seed", seed, "Random seed, for a reproducible queue");
+
+  auto* info = app.add_subcommand("info", "What the catalog holds");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*index) return cmd_index(common, folder, jobs, full, window_s, factory);
+    if (*similar) return cmd_similar(common, ref, k, pool_factor, temperature, seed);
+    if (*queue) return cmd_queue(common, ref, length, drift, temperature, cooldown, seed);
+    if (*info) return cmd_info(common);
+  } catch (const std::exception& e) {
+    std::cerr << "audiorium: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
