@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every benchmark figure the issues ask for, on the demo library and on generated data.
+# Usage: bench.sh BUILD_DIR MUSIC_DIR SCRATCH_DIR
+set -euo pipefail
+build=${1:?build dir}; music=${2:?music}; scratch=${3:?scratch}
+bin="$build/audiorium"
+export OMP_WAIT_POLICY=PASSIVE
+mkdir -p "$scratch"
+
+echo "== Decode and feature extraction (demo library files)"
+"$build/bench_decode_features" $(find "$music" -type f \( -name '*.ogg' -o -name '*.opus' -o -name '*.mp3' \) | sort | head -40)
+echo
+echo "== Whole-library indexing throughput"
+for jobs in 1 2; do
+  rm -rf "$scratch/jobs$jobs"
+  start=$(date +%s.%N)
+  "$bin" --data "$scratch/jobs$jobs" --json index "$music" --jobs "$jobs" > "$scratch/jobs$jobs.json"
+  end=$(date +%s.%N)
+  n=$(python3 -c "import json;print(json.load(open('$scratch/jobs$jobs.json'))['added'])")
+  python3 -c "print(f'--jobs $jobs: $n tracks in {($end-$start):.1f} s = {$n/($end-$start):.2f} tracks/s')"
+done
+echo
+echo "== Vector index search (synthetic vectors)"
+"$build/bench_index_search"
+echo
+echo "== Same-soundtrack retrieval quality (demo library, dsp-v1)"
+"$build/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The demo: index the Debian soundtrack library, then show what Audiorium finds.
+# Usage: demo.sh AUDIORIUM_BIN MUSIC_DIR DATA_DIR
+set -euo pipefail
+bin=${1:?bin}; music=${2:?music}; data=${3:?data}
+export OMP_WAIT_POLICY=PASSIVE
+
+echo "== Indexing $music (incremental: a second run only looks at what changed)"
+"$bin" --data "$data" index "$music"
+echo
+"$bin" --data "$data" info
+echo
+# One seed from three different soundtracks; fixed random seeds so the demo is reproducible.
+for ref in "battle" "track17" "Aberrations"; do
+  "$bin" --data "$data" similar "$ref" -k 8 --seed 7 || true
+  echo
+done
+"$bin" --data "$data" queue "Aberrations" --length 12 --seed 7 || true
+echo
+echo "Try it yourself:"
+echo "  $bin --data $data similar \"<title fragment>\" -k 10"
+echo "  $bin --data $data queue \"<title fragment>\" --length 20 --seed 3"
+echo "  $bin --data $data info --json"
