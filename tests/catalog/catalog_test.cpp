@@ -379,9 +379,11 @@ TEST(Catalog, FindTracks) {
   const int64_t real_id = c.commit_analysis(a);
   const fs::path cwd = fs::current_path();
   fs::current_path(dir.path());
-  const auto found = c.find_tracks("./sub/../song.mp3");
+  const auto found = c.find_tracks("./song.mp3");
+  const auto found_up = c.find_tracks("../" + dir.path().filename().string() + "/song.mp3");
   fs::current_path(cwd);
   EXPECT_EQ(found, std::vector<int64_t>{real_id});
+  EXPECT_EQ(found_up, std::vector<int64_t>{real_id});
 }
 
 TEST(Catalog, FingerprintLookup) {

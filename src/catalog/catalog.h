@@ -1,0 +1,181 @@
+// The library catalog: one SQLite database (WAL) that is the truth about the library. Tracks with their tags
+// and audio facts, descriptors, fingerprints, vectors per embedder, scan errors and user state (history,
+// playlists, likes, search history). Indexes on disk are derived from it and can always be rebuilt.
+//
+// Threading: a Catalog object is not thread-safe; give each thread its own (one writer thread at a time is the
+// intended use). Several processes may open the same file: WAL lets readers run beside the writer, and writers
+// wait up to 5 s for each other (busy_timeout) before an Error.
+#pragma once
+
+#include "catalog/tags.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace audiorium::catalog {
+
+struct Track {
+  int64_t id = 0;
+  std::string path;
+  int64_t size_bytes = 0;
+  int64_t mtime_ns = 0;
+  double duration_s = 0;
+  std::string codec;
+  int sample_rate = 0;
+  int channels = 0;
+  int64_t bit_rate = 0;
+  Tags tags;
+  std::string fingerprint;  // chromaprint compressed string; empty when none
+
+  std::string display_title() const;  // title tag, else the file name without extension
+};
+
+struct FileState {
+  int64_t id;
+  std::string path;
+  int64_t size_bytes;
+  int64_t mtime_ns;
+};
+
+struct ScanError {
+  std::string path;
+  std::string reason;
+  int64_t at_unix;
+};
+
+struct VectorSet {
+  std::string embedder;
+  int dim = 0;
+  std::vector<int64_t> ids;
+  std::vector<float> data;  // row-major, ids.size() x dim
+
+  const float* row(std::size_t i) const { return data.data() + i * static_cast<std::size_t>(dim); }
+};
+
+// Everything the scanner learned about one file, written in one transaction.
+struct TrackAnalysis {
+  Track track;  // id 0: insert or update by path; id != 0: update that track, path included (a moved file)
+  std::vector<std::pair<std::string, double>> descriptors;
+  std::vector<uint32_t> fingerprint_raw;
+  std::string embedder;       // e.g. "dsp-v1"; empty: no vector written
+  std::vector<float> vector;  // raw (un-normalised) embedder output
+};
+
+struct LibraryStats {
+  int64_t tracks = 0;
+  double total_duration_s = 0;
+  int64_t scan_errors = 0;
+  std::vector<std::pair<std::string, int64_t>> vectors_per_embedder;  // ordered by embedder
+};
+
+struct HistoryEntry {
+  int64_t id;
+  int64_t track_id;
+  int64_t played_at_unix;
+  std::string source;
+};
+
+class Catalog {
+ public:
+  // The schema version this build writes. Older catalogs are migrated forward on open; newer ones refused.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating the file, its folders and the schema when missing) and migrates. Throws Error when the
+  // file cannot be opened, is not a catalog, or was written by a newer Audiorium.
+  static Catalog open(const std::filesystem::path& db_file);
+
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) noexcept;
+  ~Catalog();
+
+  const std::filesystem::path& file() const;
+
+  // Inserts or updates one analysed file in ONE transaction: the track row (by path, or by track.id when it is
+  // set), its descriptors (replaced), fingerprint, the vector of `embedder` (replaced), and clears the path's
+  // scan error. When the file's content changed (fingerprint differs, or size/mtime differ when there is no
+  // fingerprint to compare), vectors of other embedders are dropped as stale. A track already at the target
+  // path under another id is replaced (its file is gone). A kill at any moment leaves the old or the new state.
+  // Returns the track id.
+  int64_t commit_analysis(const TrackAnalysis& analysis);
+
+  std::optional<Track> track(int64_t id) const;
+  std::optional<Track> track_by_path(const std::string& path) const;
+  std::vector<Track> tracks() const;            // ordered by id
+  std::vector<FileState> file_states() const;   // ordered by id; cheap, for incremental scans
+  std::vector<int64_t> tracks_with_fingerprint(const std::string& compressed) const;  // ordered by id
+  std::vector<uint32_t> fingerprint_raw(int64_t id) const;  // empty when none
+
+  // Points a track at a new path, keeping its id, vectors and user state. Throws Error for an unknown id.
+  void move_track(int64_t id, const std::string& new_path, int64_t size_bytes, int64_t mtime_ns);
+  // Removes a track with its descriptors, vectors, history, likes and playlist entries. Unknown id: no-op.
+  void remove_track(int64_t id);
+
+  std::vector<std::pair<std::string, double>> descriptors(int64_t id) const;  // ordered by name
+  std::map<int64_t, std::map<std::string, double>> all_descriptors() const;
+
+  std::optional<std::vector<float>> vector(int64_t id, const std::string& embedder) const;
+  VectorSet vectors(const std::string& embedder) const;  // all of one embedder, ordered by track id
+  std::vector<std::string> embedders() const;            // embedders with at least one vector
+
+  // Free-form state an embedder keeps with the library (e.g. standardisation statistics as JSON).
+  // Changing it bumps generation(), since vectors derived with it change.
+  void put_embedder_state(const std::string& embedder, const std::string& json);
+  std::optional<std::string> embedder_state(const std::string& embedder) const;
+
+  void record_scan_error(const std::string& path, const std::string& reason);  // upsert by path
+  void clear_scan_error(const std::string& path);
+  std::vector<ScanError> scan_errors() const;  // ordered by path
+
+  // Bumped in the same transaction by every change to tracks, vectors or embedder state; an index on disk
+  // stores the generation it was built from and is stale when it differs.
+  int64_t generation() const;
+
+  // Resolves what a user typed to tracks, best first: an all-digit string that is a track id; an existing
+  // file (absolute or relative to the working directory) that is a track; else a case-insensitive substring
+  // over title, artist, album and path, ranked exact title, title prefix, title substring, artist, album,
+  // path, shorter titles first within a rank.
+  std::vector<int64_t> find_tracks(const std::string& query, int limit = 20) const;
+
+  LibraryStats stats() const;
+
+  void set_meta(const std::string& key, const std::string& value);
+  std::optional<std::string> meta(const std::string& key) const;
+
+  // User state. Minimal for now; later features add to it.
+  void add_history(int64_t track_id, const std::string& source);
+  std::vector<HistoryEntry> history(int limit = 100) const;  // newest first
+  void like(int64_t track_id, bool on);
+  std::vector<int64_t> liked() const;  // ordered by track id
+
+  // Groups writes into one transaction (much faster for batches, and atomic):
+  //   Catalog::Transaction tx(catalog); ...writes...; tx.commit();
+  // Not committed when destroyed: rolled back. Nests: an inner Transaction becomes a savepoint, and
+  // methods that open their own transaction join the outer one.
+  class Transaction {
+   public:
+    explicit Transaction(Catalog& catalog);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+   private:
+    Catalog* catalog_;  // not owned
+    std::string savepoint_;  // empty for the outermost transaction
+    bool done_ = false;
+  };
+
+  struct Impl;  // public so the implementation's helpers can name it; opaque to users
+
+ private:
+  explicit Catalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace audiorium::catalog
