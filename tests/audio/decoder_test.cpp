@@ -10,7 +10,9 @@
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
-using namespace audiorium;
+namespace ts = audiorium::testing;
+namespace audio = audiorium::audio;
+using audiorium::Error;
 using audio::AnalysisWindow;
 
 namespace {
@@ -56,8 +58,8 @@ void write_stereo_wav(const fs::path& path, const std::vector<float>& left, cons
 
 // 440 Hz for the first half of the file, 880 Hz for the second.
 std::vector<float> two_tone(double seconds, int sr) {
-  auto a = testing::sine(440, seconds / 2, sr, 0.5);
-  auto b = testing::sine(880, seconds / 2, sr, 0.5);
+  auto a = ts::sine(440, seconds / 2, sr, 0.5);
+  auto b = ts::sine(880, seconds / 2, sr, 0.5);
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
@@ -69,7 +71,9 @@ void expect_error_naming(const fs::path& file, const std::string& fragment) {
   } catch (const Error& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find(file.filename().string()), std::string::npos) << msg;
-    if (!fragment.empty()) EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
+    if (!fragment.empty()) {
+      EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
+    }
   }
 }
 
@@ -78,13 +82,13 @@ void expect_error_naming(const fs::path& file, const std::string& fragment) {
 class FormatTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FormatTest, DecodesToneAtRequestedRate) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   const auto wav = dir / "tone.wav";
-  testing::write_wav(wav, testing::sine(440, 4.0, 44100, 0.5), 44100, 2);
+  ts::write_wav(wav, ts::sine(440, 4.0, 44100, 0.5), 44100, 2);
   fs::path file = wav;
   if (GetParam() != "wav") {
     file = dir / ("tone." + GetParam());
-    ASSERT_TRUE(testing::convert_with_ffmpeg(wav, file)) << GetParam();
+    ASSERT_TRUE(ts::convert_with_ffmpeg(wav, file)) << GetParam();
   }
   const auto info = audio::probe(file);
   EXPECT_NEAR(info.duration_s, 4.0, 0.1);
@@ -105,8 +109,8 @@ TEST_P(FormatTest, DecodesToneAtRequestedRate) {
 INSTANTIATE_TEST_SUITE_P(Formats, FormatTest, ::testing::Values("wav", "mp3", "flac", "ogg", "opus", "m4a"));
 
 TEST(Decoder, StereoIsAveragedToMono) {
-  testing::TempDir dir;
-  const auto left = testing::sine(1000, 2.0, 22050, 0.8);
+  ts::TempDir dir;
+  const auto left = ts::sine(1000, 2.0, 22050, 0.8);
   const std::vector<float> right(left.size(), 0.0f);
   write_stereo_wav(dir / "lr.wav", left, right, 22050);
   const auto d = audio::decode(dir / "lr.wav", 22050, AnalysisWindow::full());
@@ -116,8 +120,8 @@ TEST(Decoder, StereoIsAveragedToMono) {
 }
 
 TEST(Decoder, ResamplingKeepsTone) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "k.wav", testing::sine(1000, 3.0, 44100, 0.5), 44100);
+  ts::TempDir dir;
+  ts::write_wav(dir / "k.wav", ts::sine(1000, 3.0, 44100, 0.5), 44100);
   const auto d = audio::decode(dir / "k.wav", 22050, AnalysisWindow::full());
   EXPECT_EQ(d.info.source_sample_rate, 44100);
   EXPECT_NEAR(d.samples.size(), 3 * 22050.0, 30);
@@ -128,13 +132,13 @@ TEST(Decoder, ResamplingKeepsTone) {
 class MiddleWindowTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(MiddleWindowTest, CentredWindowOnLongTrack) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   const auto wav = dir / "long.wav";
-  testing::write_wav(wav, two_tone(120.0, 22050), 22050);
+  ts::write_wav(wav, two_tone(120.0, 22050), 22050);
   fs::path file = wav;
   if (GetParam() != "wav") {
     file = dir / ("long." + GetParam());
-    ASSERT_TRUE(testing::convert_with_ffmpeg(wav, file));
+    ASSERT_TRUE(ts::convert_with_ffmpeg(wav, file));
   }
   const auto d = audio::decode(file, 22050, AnalysisWindow::middle(30));
   EXPECT_NEAR(d.offset_s, 45.0, 0.05);
@@ -149,9 +153,9 @@ TEST_P(MiddleWindowTest, CentredWindowOnLongTrack) {
 INSTANTIATE_TEST_SUITE_P(Formats, MiddleWindowTest, ::testing::Values("wav", "mp3", "flac", "ogg", "m4a"));
 
 TEST(Decoder, ShortTrackIsDecodedWhole) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "short.wav", testing::sine(440, 10.0, 22050), 22050);
-  ASSERT_TRUE(testing::convert_with_ffmpeg(dir / "short.wav", dir / "short.mp3"));
+  ts::TempDir dir;
+  ts::write_wav(dir / "short.wav", ts::sine(440, 10.0, 22050), 22050);
+  ASSERT_TRUE(ts::convert_with_ffmpeg(dir / "short.wav", dir / "short.mp3"));
   for (const auto* name : {"short.wav", "short.mp3"}) {
     const auto d = audio::decode(dir / name, 16000, AnalysisWindow::middle(30));
     EXPECT_EQ(d.sample_rate, 16000);
@@ -161,8 +165,8 @@ TEST(Decoder, ShortTrackIsDecodedWhole) {
 }
 
 TEST(Decoder, StreamingMatchesDecodeAndCanStop) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "s.wav", two_tone(40.0, 22050), 22050);
+  ts::TempDir dir;
+  ts::write_wav(dir / "s.wav", two_tone(40.0, 22050), 22050);
   const auto whole = audio::decode(dir / "s.wav", 22050, AnalysisWindow::middle(20));
   std::vector<float> streamed;
   std::size_t blocks = 0;
@@ -191,14 +195,14 @@ TEST(Decoder, StreamingMatchesDecodeAndCanStop) {
 TEST(DecoderErrors, MissingFile) { expect_error_naming("/nonexistent/dir/missing-song.mp3", "not found"); }
 
 TEST(DecoderErrors, EmptyFile) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   std::ofstream(dir / "empty.mp3").close();
   expect_error_naming(dir / "empty.mp3", "empty");
   EXPECT_THROW(audio::probe(dir / "empty.mp3"), Error);
 }
 
 TEST(DecoderErrors, TextRenamedMp3) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   {
     std::ofstream f(dir / "notes.mp3");
     for (int i = 0; i < 200; ++i) f << "This is a shopping list, not a song. Line " << i << "\n";
@@ -207,7 +211,7 @@ TEST(DecoderErrors, TextRenamedMp3) {
 }
 
 TEST(DecoderErrors, ImageHasNoAudio) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   const std::string cmd = "ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=red:s=32x32 -frames:v 1 '" +
                           (dir / "cover.png").string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
@@ -215,7 +219,7 @@ TEST(DecoderErrors, ImageHasNoAudio) {
 }
 
 TEST(DecoderErrors, VideoOnlyFileHasNoAudioStream) {
-  testing::TempDir dir;
+  ts::TempDir dir;
   const std::string cmd = "ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=blue:s=32x32:d=1 -c:v ffv1 '" +
                           (dir / "clip.mkv").string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
@@ -223,9 +227,9 @@ TEST(DecoderErrors, VideoOnlyFileHasNoAudioStream) {
 }
 
 TEST(DecoderErrors, TruncatedMp3DecodesWhatIsThere) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "t.wav", testing::sine(440, 20.0, 22050), 22050);
-  ASSERT_TRUE(testing::convert_with_ffmpeg(dir / "t.wav", dir / "t.mp3", "-b:a 128k"));
+  ts::TempDir dir;
+  ts::write_wav(dir / "t.wav", ts::sine(440, 20.0, 22050), 22050);
+  ASSERT_TRUE(ts::convert_with_ffmpeg(dir / "t.wav", dir / "t.mp3", "-b:a 128k"));
   const auto size = fs::file_size(dir / "t.mp3");
   fs::resize_file(dir / "t.mp3", size / 10);
   const auto d = audio::decode(dir / "t.mp3", 22050, AnalysisWindow::full());
@@ -244,9 +248,9 @@ TEST(DecoderErrors, TruncatedMp3DecodesWhatIsThere) {
 }
 
 TEST(DecoderErrors, CorruptPacketsAreSkipped) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "c.wav", testing::sine(440, 10.0, 22050), 22050);
-  ASSERT_TRUE(testing::convert_with_ffmpeg(dir / "c.wav", dir / "c.mp3", "-b:a 128k"));
+  ts::TempDir dir;
+  ts::write_wav(dir / "c.wav", ts::sine(440, 10.0, 22050), 22050);
+  ASSERT_TRUE(ts::convert_with_ffmpeg(dir / "c.wav", dir / "c.mp3", "-b:a 128k"));
   {
     std::fstream f(dir / "c.mp3", std::ios::in | std::ios::out | std::ios::binary);
     const auto size = static_cast<long>(fs::file_size(dir / "c.mp3"));
@@ -263,7 +267,7 @@ TEST(DecoderErrors, CorruptPacketsAreSkipped) {
 }
 
 TEST(DecoderErrors, InvalidRate) {
-  testing::TempDir dir;
-  testing::write_wav(dir / "r.wav", testing::sine(440, 1.0, 22050), 22050);
+  ts::TempDir dir;
+  ts::write_wav(dir / "r.wav", ts::sine(440, 1.0, 22050), 22050);
   EXPECT_THROW(audio::decode(dir / "r.wav", 0), Error);
 }
