@@ -8,6 +8,7 @@
 // (the same standardisation, no other features), each dsp-v1 block alone, and dsp-v1 as shipped; then a
 // small sweep of block weights so the shipped weights are justified by numbers, not taste.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -32,34 +33,37 @@ struct Labelled {
   std::vector<std::string> names;
 };
 
-// Standardise the chosen dimensions with library statistics, weight per block, L2-normalise.
-std::vector<std::vector<float>> finish(const Labelled& d, const std::vector<std::pair<int, int>>& ranges,
-                                       const std::vector<float>& weights) {
-  const std::size_t n = d.raw.size();
-  const std::size_t dim = d.raw.empty() ? 0 : d.raw[0].size();
-  std::vector<double> mean(dim, 0), sd(dim, 0);
+// The plain baseline: MFCC mean and std (the first 40 raw values), z-scored with library statistics, L2 norm.
+std::vector<std::vector<float>> mfcc_baseline(const Labelled& d) {
+  constexpr std::size_t dim = 40;
+  const double n = static_cast<double>(d.raw.size());
+  std::vector<double> mean(dim, 0), var(dim, 0);
   for (const auto& v : d.raw)
-    for (std::size_t i = 0; i < dim; ++i) mean[i] += v[i] / static_cast<double>(n);
+    for (std::size_t i = 0; i < dim; ++i) mean[i] += v[i] / n;
   for (const auto& v : d.raw)
-    for (std::size_t i = 0; i < dim; ++i) sd[i] += (v[i] - mean[i]) * (v[i] - mean[i]) / static_cast<double>(n);
-  std::vector<std::vector<float>> out(n);
-  for (std::size_t r = 0; r < n; ++r) {
-    std::vector<float> v;
-    for (std::size_t b = 0; b < ranges.size(); ++b) {
-      const auto [off, size] = ranges[b];
-      const float w = weights[b] / std::sqrt(static_cast<float>(size));
-      for (int i = off; i < off + size; ++i) {
-        const auto u = static_cast<std::size_t>(i);
-        const double s = std::sqrt(sd[u]);
-        const double z = s > 1e-9 ? (d.raw[r][u] - mean[u]) / s : 0.0;
-        v.push_back(w * static_cast<float>(std::clamp(z, -4.0, 4.0)));
-      }
-    }
+    for (std::size_t i = 0; i < dim; ++i) var[i] += (v[i] - mean[i]) * (v[i] - mean[i]) / n;
+  std::vector<std::vector<float>> out;
+  for (const auto& raw : d.raw) {
+    std::vector<float> v(dim);
     double sq = 0;
-    for (float x : v) sq += x * x;
+    for (std::size_t i = 0; i < dim; ++i) {
+      v[i] = var[i] > 1e-12 ? static_cast<float>((raw[i] - mean[i]) / std::sqrt(var[i])) : 0.0f;
+      sq += v[i] * v[i];
+    }
     for (float& x : v) x = sq > 0 ? static_cast<float>(x / std::sqrt(sq)) : 0.0f;
-    out[r] = std::move(v);
+    out.push_back(std::move(v));
   }
+  return out;
+}
+
+// dsp-v1's own finisher, fitted on the labelled tracks, with the given block weights.
+std::vector<std::vector<float>> dsp_finished(const Labelled& d, std::array<float, 4> weights) {
+  audiorium::embed::DspEmbedder embedder(audiorium::embed::BlockWeights{weights});
+  std::vector<float> rows;
+  for (const auto& v : d.raw) rows.insert(rows.end(), v.begin(), v.end());
+  const auto finisher = embedder.fit(rows, d.raw.size());
+  std::vector<std::vector<float>> out;
+  for (const auto& v : d.raw) out.push_back(finisher->apply(v));
   return out;
 }
 
@@ -131,28 +135,30 @@ int main(int argc, char** argv) {
   std::cout << "\n" << d.raw.size() << " tracks, " << next_label << " soundtracks, k = " << k << "\n\n";
   if (d.raw.size() < 2) return 1;
 
-  std::vector<std::pair<int, int>> blocks;
-  for (const auto& b : kDspBlocks) blocks.emplace_back(b.offset, b.size);
   const audiorium::embed::BlockWeights shipped;
-  const std::vector<float> shipped_w(shipped.weight.begin(), shipped.weight.end());
+  const auto& w = shipped.weight;
 
-  std::printf("%-44s P@%d\n", "embedding", k);
-  std::printf("%-44s %.3f\n", "chance (same-label share)", chance(d.label));
-  std::printf("%-44s %.3f\n", "MFCC mean+std baseline (40 dims)",
-              precision_at_k(finish(d, {{0, 40}}, {1.0f}), d.label, k));
-  for (std::size_t b = 0; b < kDspBlocks.size(); ++b)
-    std::printf("%-44s %.3f\n", ("dsp-v1 block alone: " + std::string(kDspBlocks[b].name)).c_str(),
-                precision_at_k(finish(d, {blocks[b]}, {1.0f}), d.label, k));
-  std::printf("%-44s %.3f\n", "dsp-v1 all blocks, equal weights", precision_at_k(finish(d, blocks, {1, 1, 1, 1}), d.label, k));
-  std::printf("%-44s %.3f\n", "dsp-v1 as shipped (weights 1/.5/.5/.35)", precision_at_k(finish(d, blocks, shipped_w), d.label, k));
+  std::printf("%-48s P@%d\n", "embedding", k);
+  std::printf("%-48s %.3f\n", "chance (same-label share)", chance(d.label));
+  std::printf("%-48s %.3f\n", "MFCC mean+std baseline (40 dims, z-scored)", precision_at_k(mfcc_baseline(d), d.label, k));
+  for (std::size_t b = 0; b < kDspBlocks.size(); ++b) {
+    std::array<float, 4> only{0, 0, 0, 0};
+    only[b] = 1.0f;
+    std::printf("%-48s %.3f\n", ("dsp-v1 block alone: " + std::string(kDspBlocks[b].name)).c_str(),
+                precision_at_k(dsp_finished(d, only), d.label, k));
+  }
+  std::printf("%-48s %.3f\n", "dsp-v1 all blocks, equal weights", precision_at_k(dsp_finished(d, {1, 1, 1, 1}), d.label, k));
+  char shipped_name[96];
+  std::snprintf(shipped_name, sizeof shipped_name, "dsp-v1 as shipped (weights %.2g/%.2g/%.2g/%.2g)", w[0], w[1], w[2], w[3]);
+  std::printf("%-48s %.3f\n", shipped_name, precision_at_k(dsp_finished(d, w), d.label, k));
 
   std::printf("\nweight sweep (timbre fixed at 1):\n");
   double best = 0;
-  std::vector<float> best_w;
+  std::array<float, 4> best_w{};
   for (float h : {0.25f, 0.5f, 0.75f, 1.0f})
     for (float r : {0.25f, 0.5f, 0.75f, 1.0f})
       for (float dy : {0.0f, 0.35f, 0.7f}) {
-        const double p = precision_at_k(finish(d, blocks, {1.0f, h, r, dy}), d.label, k);
+        const double p = precision_at_k(dsp_finished(d, {1.0f, h, r, dy}), d.label, k);
         if (p > best) {
           best = p;
           best_w = {1.0f, h, r, dy};

@@ -8,7 +8,7 @@ export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$scratch"
 
 echo "== Decode and feature extraction (demo library files)"
-"$build/bench_decode_features" $(find "$music" -type f \( -name '*.ogg' -o -name '*.opus' -o -name '*.mp3' \) | sort | head -40)
+"$build/bench/bench_decode_features" $(find "$music" -type f \( -name '*.ogg' -o -name '*.opus' -o -name '*.mp3' \) | sort | head -40)
 echo
 echo "== Whole-library indexing throughput"
 for jobs in 1 2; do
@@ -21,7 +21,7 @@ for jobs in 1 2; do
 done
 echo
 echo "== Vector index search (synthetic vectors)"
-"$build/bench_index_search"
+"$build/bench/bench_index_search"
 echo
 echo "== Same-soundtrack retrieval quality (demo library, dsp-v1)"
-"$build/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5
+"$build/bench/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5
