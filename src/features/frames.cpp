@@ -55,9 +55,7 @@ struct Setup {
   std::vector<float> window, freqs;
   std::vector<Band> mel;
   std::vector<float> dct;  // n_mfcc x n_mels
-  int chroma_lo = 0, chroma_hi = 0;  // bin range [lo, hi) mapped to pitch classes
-  std::vector<uint8_t> pc_a, pc_b;   // each bin splits its power between two neighbouring semitones
-  std::vector<float> w_a, w_b;
+  int chroma_lo = 0, chroma_hi = 0;  // bin range [lo, hi) searched for peaks
   std::array<int, kContrastBands> band_lo{}, band_hi{}, alpha{};
   fftwf_plan plan = nullptr;  // owned by the plan cache
 };
@@ -135,18 +133,9 @@ std::shared_ptr<const Setup> build_setup(const FrameParams& p) {
       s->dct[static_cast<std::size_t>(k) * p.n_mels + n] = static_cast<float>(
           std::sqrt((k == 0 ? 1.0 : 2.0) / p.n_mels) * std::cos(std::numbers::pi * k * (2 * n + 1) / (2.0 * p.n_mels)));
 
-  // Chroma: bins 50 Hz – 5 kHz, each split linearly between the two nearest equal-tempered semitones (A=440).
+  // Chroma looks at spectral peaks between 50 Hz and 5 kHz (see the frame loop).
   s->chroma_lo = std::max(1, static_cast<int>(std::ceil(50.0 * p.n_fft / p.sample_rate)));
-  s->chroma_hi = std::min(nb, static_cast<int>(std::floor(5000.0 * p.n_fft / p.sample_rate)) + 1);
-  for (int k = s->chroma_lo; k < s->chroma_hi; ++k) {
-    const double midi = 69.0 + 12.0 * std::log2(s->freqs[static_cast<std::size_t>(k)] / 440.0);
-    const double lo = std::floor(midi), frac = midi - lo;
-    const int pc = static_cast<int>(lo) % 12;
-    s->pc_a.push_back(static_cast<uint8_t>(pc));
-    s->pc_b.push_back(static_cast<uint8_t>((pc + 1) % 12));
-    s->w_a.push_back(static_cast<float>(1.0 - frac));
-    s->w_b.push_back(static_cast<float>(frac));
-  }
+  s->chroma_hi = std::min(nb - 1, static_cast<int>(std::floor(5000.0 * p.n_fft / p.sample_rate)) + 1);
 
   // Spectral contrast bands, following librosa's edge rules (each band after the first borrows the bin below
   // it; the last takes everything up to Nyquist).
@@ -302,12 +291,29 @@ FrameFeatures compute_frame_features(std::span<const float> mono, const FramePar
       mfcc_row[k] = acc;
     }
 
-    // Chroma.
+    // Chroma from spectral peaks (HPCP-style): below ~400 Hz the Hann main lobe is wider than a semitone, so
+    // mapping every bin would smear each note over its neighbours. Each local maximum is located to a fraction
+    // of a bin (parabola on log power) and its power goes to the nearest semitones with a cos² weight of
+    // 4/3 semitone width.
     std::array<float, 12> ch{};
     for (int k = s.chroma_lo; k < s.chroma_hi; ++k) {
-      const std::size_t j = static_cast<std::size_t>(k - s.chroma_lo);
-      ch[s.pc_a[j]] += s.w_a[j] * power[static_cast<std::size_t>(k)];
-      ch[s.pc_b[j]] += s.w_b[j] * power[static_cast<std::size_t>(k)];
+      const float b = power[static_cast<std::size_t>(k)];
+      if (!(b > 1e-10f) || b <= power[static_cast<std::size_t>(k) - 1] || b < power[static_cast<std::size_t>(k) + 1])
+        continue;
+      const float la = std::log(std::max(power[static_cast<std::size_t>(k) - 1], 1e-20f)), lb = std::log(b),
+                  lc = std::log(std::max(power[static_cast<std::size_t>(k) + 1], 1e-20f));
+      const float den = la - 2 * lb + lc;
+      const float delta = den < 0 ? std::clamp(0.5f * (la - lc) / den, -0.5f, 0.5f) : 0.0f;
+      const float hz = (static_cast<float>(k) + delta) * static_cast<float>(params.sample_rate) / static_cast<float>(n_fft);
+      const float midi = 69.0f + 12.0f * std::log2(hz / 440.0f);
+      const float base = std::floor(midi);
+      for (int j = 0; j < 2; ++j) {
+        const float dist = std::abs(midi - (base + static_cast<float>(j)));
+        if (dist >= 2.0f / 3.0f) continue;
+        const float w = std::cos(0.75f * std::numbers::pi_v<float> * dist);
+        const int pc = ((static_cast<int>(base) + j) % 12 + 12) % 12;
+        ch[static_cast<std::size_t>(pc)] += w * w * b;
+      }
     }
     const float cmax = *std::max_element(ch.begin(), ch.end());
     float* chroma_row = out.chroma.data.data() + ts * 12;

@@ -31,8 +31,8 @@ struct FrameFeatures {
   FrameMatrix mel_db;    // log-mel power in dB: 10*log10(max(p, 1e-10)); n_mels cols; Slaney mel scale and
                          // area-normalised triangles (librosa's default), 0 Hz .. sr/2
   FrameMatrix mfcc;      // n_mfcc cols: orthonormal DCT-II of mel_db, c0 included
-  FrameMatrix chroma;    // 12 cols, pitch class 0=C … 9=A … 11=B, from STFT power of bins 50 Hz–5 kHz
-                         // (A=440 tuning); each row normalised to max 1, silent rows stay zero
+  FrameMatrix chroma;    // 12 cols, pitch class 0=C … 9=A … 11=B, from the STFT power of spectral peaks in
+                         // 50 Hz–5 kHz (A=440 tuning); each row normalised to max 1, silent rows stay zero
   FrameMatrix contrast;  // 7 cols: spectral contrast in dB (librosa: 6 octave bands from 200 Hz + the
                          // remainder; mean of top 2% minus mean of bottom 2% of magnitudes in each band)
   std::vector<float> centroid_hz;     // magnitude-weighted mean frequency (0 for silence)
