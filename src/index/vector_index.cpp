@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <mutex>
+#include <shared_mutex>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -43,7 +45,9 @@ std::unique_ptr<faiss::IndexIDMap2> wrap(std::unique_ptr<faiss::Index> sub) {
 class FaissVectorIndex final : public VectorIndex {
  public:
   // hnsw_m == 0 means Flat.
-  FaissVectorIndex(std::unique_ptr<faiss::IndexIDMap2> map, int hnsw_m) : map_(std::move(map)), hnsw_m_(hnsw_m) {}
+  FaissVectorIndex(std::unique_ptr<faiss::IndexIDMap2> map, int hnsw_m) : map_(std::move(map)), hnsw_m_(hnsw_m) {
+    if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(map_->index)) hnsw->hnsw.efSearch = kMinEfSearch;
+  }
 
   int dim() const override { return static_cast<int>(map_->d); }
   std::size_t size() const override { return static_cast<std::size_t>(map_->ntotal); }
@@ -87,23 +91,39 @@ class FaissVectorIndex final : public VectorIndex {
     if (n == 0) return {};
     const idx_t want = std::min<idx_t>(k, n);
 
-    // Search the sub-index and map labels ourselves: it lets HNSW take per-call parameters (no shared
-    // mutable efSearch, so concurrent searches are safe) and lets a whole-index request go exact.
+    // Search the sub-index and map labels ourselves, so a whole-index request on HNSW can go to the
+    // exact flat storage instead of the approximate graph.
     const faiss::Index* target = map_->index;
-    faiss::SearchParametersHNSW hnsw_params;
-    const faiss::SearchParameters* params = nullptr;
-    if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(map_->index)) {
-      if (want >= n) {
-        target = hnsw->storage;  // the flat storage: exact ranking of everything
-      } else {
-        hnsw_params.efSearch = static_cast<int>(std::max<idx_t>(kMinEfSearch, 2 * want));
-        params = &hnsw_params;
-      }
+    auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(map_->index);
+    if (hnsw != nullptr && want >= n) {
+      target = hnsw->storage;  // the flat storage: exact ranking of everything
+      hnsw = nullptr;
     }
     std::vector<float> scores(static_cast<std::size_t>(want));
     std::vector<idx_t> labels(static_cast<std::size_t>(want));
     try {
-      target->search(1, q.data(), want, scores.data(), labels.data(), params);
+      if (hnsw == nullptr) {
+        target->search(1, q.data(), want, scores.data(), labels.data());
+      } else {
+        // FAISS 1.7.3 ignores SearchParametersHNSW::efSearch (HNSW::search reads the member), so the
+        // member is the knob: it stays at the minimum, and the rare larger-k search raises it under an
+        // exclusive lock while ordinary searches share the lock. Params are passed too for newer FAISS.
+        const int ef = static_cast<int>(std::max<idx_t>(kMinEfSearch, 2 * want));
+        faiss::SearchParametersHNSW params;
+        params.efSearch = ef;
+        if (ef == kMinEfSearch) {
+          std::shared_lock lock(ef_mutex_);
+          hnsw->search(1, q.data(), want, scores.data(), labels.data(), &params);
+        } else {
+          std::unique_lock lock(ef_mutex_);
+          struct Restore {
+            faiss::HNSW& graph;
+            ~Restore() { graph.efSearch = kMinEfSearch; }
+          } restore{hnsw->hnsw};
+          hnsw->hnsw.efSearch = ef;
+          hnsw->search(1, q.data(), want, scores.data(), labels.data(), &params);
+        }
+      }
     } catch (const std::exception& e) {
       throw Error(std::string("index search failed: ") + e.what());
     }
@@ -132,6 +152,7 @@ class FaissVectorIndex final : public VectorIndex {
  private:
   std::unique_ptr<faiss::IndexIDMap2> map_;
   int hnsw_m_;
+  mutable std::shared_mutex ef_mutex_;  // guards HNSW's efSearch member, see search()
 };
 
 std::unique_ptr<VectorIndex> make_flat(int dim) {

@@ -19,6 +19,7 @@ struct Hit {
   float score;  // inner product = cosine for L2-normalised vectors
 };
 
+// Const members (search, vector, contains, save) may run concurrently; add needs exclusive access.
 class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
