@@ -36,6 +36,20 @@ double median_of(std::vector<float>& buf) {
   return *mid;
 }
 
+// Median of x[i-half .. i+half] (clipped to the ends) for every i, x and out strided: a sorted window updated by
+// one removal and one insertion per step instead of a fresh selection each time.
+void sliding_median(const float* x, std::size_t stride, int n, int half, float* out, std::vector<float>& win) {
+  win.clear();
+  auto at = [&](int i) { return x[static_cast<std::size_t>(i) * stride]; };
+  for (int i = 0; i < std::min(n, half); ++i) win.insert(std::upper_bound(win.begin(), win.end(), at(i)), at(i));
+  for (int i = 0; i < n; ++i) {
+    const int add = i + half, drop = i - half - 1;
+    if (add < n) win.insert(std::upper_bound(win.begin(), win.end(), at(add)), at(add));
+    if (drop >= 0) win.erase(std::lower_bound(win.begin(), win.end(), at(drop)));
+    out[static_cast<std::size_t>(i) * stride] = win[win.size() / 2];
+  }
+}
+
 void loudness(std::span<const float> mono, int sample_rate, Descriptors& d) {
   d.loudness_lufs = -70.0;
   d.loudness_range_lu = 0.0;
@@ -60,24 +74,12 @@ double percussive_share(const FrameFeatures& f) {
     mag[i] = std::sqrt(power[i]);
   }
   const int kt = 15, kf = std::max(1, M / 16);  // half-widths: ±15 frames (~0.7 s), ±M/16 bands
-  std::vector<float> harm(mag.size()), perc(mag.size()), buf;
-  std::vector<float> col(static_cast<std::size_t>(T));
-  for (int m = 0; m < M; ++m) {
-    for (int t = 0; t < T; ++t) col[static_cast<std::size_t>(t)] = mag[static_cast<std::size_t>(t) * M + m];
-    for (int t = 0; t < T; ++t) {
-      const int a = std::max(0, t - kt), b = std::min(T, t + kt + 1);
-      buf.assign(col.begin() + a, col.begin() + b);
-      harm[static_cast<std::size_t>(t) * M + m] = static_cast<float>(median_of(buf));
-    }
-  }
-  for (int t = 0; t < T; ++t) {
-    const float* row = mag.data() + static_cast<std::size_t>(t) * M;
-    for (int m = 0; m < M; ++m) {
-      const int a = std::max(0, m - kf), b = std::min(M, m + kf + 1);
-      buf.assign(row + a, row + b);
-      perc[static_cast<std::size_t>(t) * M + m] = static_cast<float>(median_of(buf));
-    }
-  }
+  std::vector<float> harm(mag.size()), perc(mag.size()), window;
+  for (int m = 0; m < M; ++m)
+    sliding_median(mag.data() + m, M, T, kt, harm.data() + m, window);
+  for (int t = 0; t < T; ++t)
+    sliding_median(mag.data() + static_cast<std::size_t>(t) * M, 1, M, kf, perc.data() + static_cast<std::size_t>(t) * M,
+                   window);
   double total = 0, percussive = 0;
   for (std::size_t i = 0; i < mag.size(); ++i) {
     const double h2 = double(harm[i]) * harm[i], p2 = double(perc[i]) * perc[i];

@@ -56,6 +56,7 @@ struct Setup {
   std::vector<Band> mel;
   std::vector<float> dct;  // n_mfcc x n_mels
   int chroma_lo = 0, chroma_hi = 0;  // bin range [lo, hi) searched for peaks
+  std::vector<float> bin_midi;       // fractional MIDI note of each bin centre (A4 = 69 = 440 Hz)
   std::array<int, kContrastBands> band_lo{}, band_hi{}, alpha{};
   fftwf_plan plan = nullptr;  // owned by the plan cache
 };
@@ -136,6 +137,9 @@ std::shared_ptr<const Setup> build_setup(const FrameParams& p) {
   // Chroma looks at spectral peaks between 50 Hz and 5 kHz (see the frame loop).
   s->chroma_lo = std::max(1, static_cast<int>(std::ceil(50.0 * p.n_fft / p.sample_rate)));
   s->chroma_hi = std::min(nb - 1, static_cast<int>(std::floor(5000.0 * p.n_fft / p.sample_rate)) + 1);
+  s->bin_midi.assign(static_cast<std::size_t>(nb), 0.0f);
+  for (int k = 1; k < nb; ++k)
+    s->bin_midi[static_cast<std::size_t>(k)] = static_cast<float>(69.0 + 12.0 * std::log2(s->freqs[static_cast<std::size_t>(k)] / 440.0));
 
   // Spectral contrast bands, following librosa's edge rules (each band after the first borrows the bin below
   // it; the last takes everything up to Nyquist).
@@ -205,6 +209,33 @@ double mean_log(const float* v, int n) {
   return log2_sum * std::numbers::ln2 / n;
 }
 
+// Means of the `a` smallest and `a` largest of v[0..n) (a <= n, a small): one pass keeping two short sorted
+// lists, cheaper than sorting or two nth_element partitions per band and frame.
+std::pair<float, float> extreme_means(const float* v, int n, int a, float* scratch) {
+  float* lo = scratch;      // ascending, the a smallest so far
+  float* hi = scratch + a;  // descending, the a largest so far
+  int nlo = 0, nhi = 0;
+  for (int i = 0; i < n; ++i) {
+    const float x = v[i];
+    if (nlo < a || x < lo[nlo - 1]) {
+      int j = nlo < a ? nlo++ : a - 1;
+      for (; j > 0 && lo[j - 1] > x; --j) lo[j] = lo[j - 1];
+      lo[j] = x;
+    }
+    if (nhi < a || x > hi[nhi - 1]) {
+      int j = nhi < a ? nhi++ : a - 1;
+      for (; j > 0 && hi[j - 1] < x; --j) hi[j] = hi[j - 1];
+      hi[j] = x;
+    }
+  }
+  float sl = 0, sh = 0;
+  for (int i = 0; i < a; ++i) {
+    sl += lo[i];
+    sh += hi[i];
+  }
+  return {sl / static_cast<float>(a), sh / static_cast<float>(a)};
+}
+
 }  // namespace
 
 FrameFeatures compute_frame_features(std::span<const float> mono, const FrameParams& params) {
@@ -228,16 +259,16 @@ FrameFeatures compute_frame_features(std::span<const float> mono, const FramePar
 
   // Centre frames by reflect-padding n_fft/2 on both sides (repeated reflection for very short input).
   std::vector<float> xp(static_cast<std::size_t>(len + 2 * pad));
+  std::copy(mono.begin(), mono.end(), xp.begin() + pad);
   const long period = 2 * (len - 1);
-  for (long i = 0; i < static_cast<long>(xp.size()); ++i) {
-    long j = i - pad;
-    if (len == 1) {
-      j = 0;
-    } else {
-      j = ((j % period) + period) % period;
-      if (j >= len) j = period - j;
-    }
-    xp[static_cast<std::size_t>(i)] = mono[static_cast<std::size_t>(j)];
+  auto fold = [&](long j) {  // index into mono after reflecting at both ends
+    if (len == 1) return 0L;
+    j = ((j % period) + period) % period;
+    return j >= len ? period - j : j;
+  };
+  for (long i = 0; i < pad; ++i) {
+    xp[static_cast<std::size_t>(i)] = mono[static_cast<std::size_t>(fold(i - pad))];
+    xp[static_cast<std::size_t>(pad + len + i)] = mono[static_cast<std::size_t>(fold(len + i))];
   }
   // Prefix sums make RMS and zero-crossing rate O(1) per frame.
   std::vector<double> sq(xp.size() + 1, 0.0);
@@ -260,12 +291,14 @@ FrameFeatures compute_frame_features(std::span<const float> mono, const FramePar
     for (int i = 0; i < n_fft; ++i) in[i] = frame[i] * s.window[static_cast<std::size_t>(i)];
     fftwf_execute_dft_r2c(s.plan, in.get(), spec.get());
     double mag_sum = 0, weighted = 0;
+    float frame_max = 0;
     for (int k = 0; k < nb; ++k) {
       const float re = spec[k][0], im = spec[k][1];
       const float pw = re * re + im * im;
       power[static_cast<std::size_t>(k)] = pw;
       mag[static_cast<std::size_t>(k)] = std::sqrt(pw);
       floored[static_cast<std::size_t>(k)] = std::max(pw, 1e-10f);
+      frame_max = std::max(frame_max, pw);
       mag_sum += mag[static_cast<std::size_t>(k)];
       weighted += double(mag[static_cast<std::size_t>(k)]) * freqs[k];
     }
@@ -293,26 +326,26 @@ FrameFeatures compute_frame_features(std::span<const float> mono, const FramePar
 
     // Chroma from spectral peaks (HPCP-style): below ~400 Hz the Hann main lobe is wider than a semitone, so
     // mapping every bin would smear each note over its neighbours. Each local maximum is located to a fraction
-    // of a bin (parabola on log power) and its power goes to the nearest semitones with a cos² weight of
-    // 4/3 semitone width.
+    // of a bin (parabola on magnitude) and its power goes to the nearest semitones with a bump 4/3 semitone wide.
     std::array<float, 12> ch{};
+    const float peak_floor = std::max(1e-10f, frame_max * 1e-6f);  // ignore peaks 60 dB below the frame's top
     for (int k = s.chroma_lo; k < s.chroma_hi; ++k) {
-      const float b = power[static_cast<std::size_t>(k)];
-      if (!(b > 1e-10f) || b <= power[static_cast<std::size_t>(k) - 1] || b < power[static_cast<std::size_t>(k) + 1])
-        continue;
-      const float la = std::log(std::max(power[static_cast<std::size_t>(k) - 1], 1e-20f)), lb = std::log(b),
-                  lc = std::log(std::max(power[static_cast<std::size_t>(k) + 1], 1e-20f));
-      const float den = la - 2 * lb + lc;
-      const float delta = den < 0 ? std::clamp(0.5f * (la - lc) / den, -0.5f, 0.5f) : 0.0f;
-      const float hz = (static_cast<float>(k) + delta) * static_cast<float>(params.sample_rate) / static_cast<float>(n_fft);
-      const float midi = 69.0f + 12.0f * std::log2(hz / 440.0f);
+      const auto ku = static_cast<std::size_t>(k);
+      const float b = power[ku];
+      if (!(b > peak_floor) || b <= power[ku - 1] || b < power[ku + 1]) continue;
+      const float ma = mag[ku - 1], mb = mag[ku], mc = mag[ku + 1];
+      const float den = ma - 2 * mb + mc;
+      const float delta = den < 0 ? std::clamp(0.5f * (ma - mc) / den, -0.5f, 0.5f) : 0.0f;
+      // midi(k + delta) = midi(k) + 12*log2(1 + delta/k); two Taylor terms are exact enough for |delta/k| <= 0.1.
+      const float x = delta / static_cast<float>(k);
+      const float midi = s.bin_midi[ku] + 17.312340f * (x - 0.5f * x * x);
       const float base = std::floor(midi);
       for (int j = 0; j < 2; ++j) {
         const float dist = std::abs(midi - (base + static_cast<float>(j)));
         if (dist >= 2.0f / 3.0f) continue;
-        const float w = std::cos(0.75f * std::numbers::pi_v<float> * dist);
+        const float u = 1.5f * dist, w = (1 - u * u) * (1 - u * u);  // smooth bump, 4/3 semitone wide
         const int pc = ((static_cast<int>(base) + j) % 12 + 12) % 12;
-        ch[static_cast<std::size_t>(pc)] += w * w * b;
+        ch[static_cast<std::size_t>(pc)] += w * b;
       }
     }
     const float cmax = *std::max_element(ch.begin(), ch.end());
@@ -349,19 +382,8 @@ FrameFeatures compute_frame_features(std::span<const float> mono, const FramePar
                 a = s.alpha[static_cast<std::size_t>(b)];
       const int n = hi - lo;
       if (a <= 0 || n <= 0) continue;
-      float* v = scratch.data();
-      std::copy(mag.begin() + lo, mag.begin() + hi, v);
-      const int aa = std::min(a, n);
-      std::nth_element(v, v + aa - 1, v + n);
-      double valley = 0;
-      for (int i = 0; i < aa; ++i) valley += v[i];
-      std::nth_element(v, v + n - aa, v + n);
-      double peak = 0;
-      for (int i = n - aa; i < n; ++i) peak += v[i];
-      valley /= aa;
-      peak /= aa;
-      con_row[b] = static_cast<float>(10.0 * std::log10(std::max(peak, 1e-10)) -
-                                      10.0 * std::log10(std::max(valley, 1e-10)));
+      const auto [valley, peak] = extreme_means(mag.data() + lo, n, std::min(a, n), scratch.data());
+      con_row[b] = 10.0f * std::log10(std::max(peak, 1e-10f) / std::max(valley, 1e-10f));
     }
   }
 
