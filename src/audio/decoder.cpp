@@ -87,6 +87,8 @@ Source open_source(const fs::path& file) {
 
   AVFormatContext* raw = nullptr;  // owned by FFmpeg until open succeeds, then by `src.fmt`
   int rc = avformat_open_input(&raw, file.c_str(), nullptr, nullptr);
+  if (rc == AVERROR_INVALIDDATA || rc == AVERROR(EINVAL))
+    throw Error("cannot open " + quoted(file) + ": not a recognised audio format (" + av_error(rc) + ")");
   if (rc < 0) throw Error("cannot open " + quoted(file) + " as audio: " + av_error(rc));
   Source src;
   src.fmt.reset(raw);
@@ -94,7 +96,7 @@ Source open_source(const fs::path& file) {
   rc = avformat_find_stream_info(fmt, nullptr);
   if (rc < 0) throw Error("cannot read the streams of " + quoted(file) + ": " + av_error(rc));
   src.stream = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-  if (src.stream < 0) throw Error("no audio stream in " + quoted(file));
+  if (src.stream < 0) throw Error("no audio stream in " + quoted(file) + " (not an audio file?)");
 
   const AVStream* st = fmt->streams[src.stream];
   const AVCodecParameters* par = st->codecpar;

@@ -68,11 +68,9 @@ void loudness(std::span<const float> mono, int sample_rate, Descriptors& d) {
 double percussive_share(const FrameFeatures& f) {
   const int T = f.n_frames, M = f.mel_db.cols;
   if (T == 0 || M == 0) return 0;
-  std::vector<float> mag(static_cast<std::size_t>(T) * M), power(mag.size());
-  for (std::size_t i = 0; i < mag.size(); ++i) {
-    power[i] = std::pow(10.0f, f.mel_db.data[i] / 10.0f);
-    mag[i] = std::sqrt(power[i]);
-  }
+  // Magnitudes rather than power: with power a sustained pad drowns drums that are plainly audible.
+  std::vector<float> mag(static_cast<std::size_t>(T) * M);
+  for (std::size_t i = 0; i < mag.size(); ++i) mag[i] = std::pow(10.0f, f.mel_db.data[i] / 20.0f);
   const int kt = 15, kf = std::max(1, M / 16);  // half-widths: ±15 frames (~0.7 s), ±M/16 bands
   std::vector<float> harm(mag.size()), perc(mag.size()), window;
   for (int m = 0; m < M; ++m)
@@ -83,8 +81,8 @@ double percussive_share(const FrameFeatures& f) {
   double total = 0, percussive = 0;
   for (std::size_t i = 0; i < mag.size(); ++i) {
     const double h2 = double(harm[i]) * harm[i], p2 = double(perc[i]) * perc[i];
-    total += power[i];
-    if (h2 + p2 > 0) percussive += power[i] * p2 / (h2 + p2);  // soft (Wiener) mask
+    total += mag[i];
+    if (h2 + p2 > 0) percussive += mag[i] * p2 / (h2 + p2);  // soft (Wiener) mask
   }
   return total > 0 ? percussive / total : 0;
 }

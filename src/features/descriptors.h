@@ -32,7 +32,8 @@ struct Descriptors {
   double energy = 0;
   // Hz: median spectral centroid; higher = brighter.
   double brightness_hz = 0;
-  // 0..1: share of spectral energy that is percussive (median-filter HPSS on the mel spectrogram, P/(H+P)).
+  // 0..1: share of the spectrogram that is percussive: median-filter HPSS (Fitzgerald) on the mel magnitude
+  // spectrogram, sum P / sum (H + P) with soft masks.
   // Click tracks and drums high, sustained tones low.
   double percussiveness = 0;
   // 0..1: tonality coefficient min(1, SFM_dB / -60) averaged over non-silent frames (SFM = spectral

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <thread>
 #include <random>
 
+#include "audio/decoder.h"
 #include "core/error.h"
 #include "features/descriptors.h"
 #include "features/fingerprint.h"
@@ -299,4 +301,40 @@ TEST(Fingerprint, SimilarityBehaves) {
   const auto n1 = ft::fingerprint(ts::white_noise(12.0, kSr, 0.3, 11), kSr);
   EXPECT_LT(ft::fingerprint_similarity(fa, n1), 0.25);
   EXPECT_EQ(ft::fingerprint_similarity(ft::Fingerprint{}, fa), 0.0);
+}
+
+TEST(Pipeline, DecodedMp3GivesSameDescriptorsAsSource) {
+  ts::TempDir dir;
+  auto x = mix(ts::click_track(128, 40.0, 44100, 0.5), ts::chord({57, 60, 64}, 40.0, 44100, 0.1));
+  ts::write_wav(dir / "song.wav", x, 44100, 2);
+  ASSERT_TRUE(ts::convert_with_ffmpeg(dir / "song.wav", dir / "song.mp3", "-b:a 192k"));
+  const auto d = audiorium::audio::decode(dir / "song.mp3", kSr);  // 30 s from the middle
+  ASSERT_NEAR(d.samples.size() / double(kSr), 30.0, 0.01);
+  const auto a = analyse(d.samples);
+  EXPECT_NEAR(a.desc.tempo_bpm, 128.0, 2.0);
+  EXPECT_EQ(ft::key_name(a.desc.key, a.desc.major), "A minor");
+  // The clicks make it more percussive than the chord alone.
+  const auto chord_only = analyse(ts::chord({57, 60, 64}, 30.0, kSr, 0.1));
+  EXPECT_GT(a.desc.percussiveness, chord_only.desc.percussiveness + 0.1);
+  // Same recording, WAV vs MP3 → fingerprints agree.
+  const auto w = audiorium::audio::decode(dir / "song.wav", kSr);
+  EXPECT_GE(ft::fingerprint_similarity(ft::fingerprint(w.samples, kSr), ft::fingerprint(d.samples, kSr)), 0.9);
+}
+
+TEST(Frames, ThreadsGiveIdenticalResults) {
+  const auto x = song();
+  const auto ref = ft::compute_frame_features(x);
+  std::vector<ft::FrameFeatures> out(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      ft::FrameParams p;
+      p.n_fft = i % 2 ? 1024 : 2048;  // two sizes, so plans are created concurrently
+      out[static_cast<std::size_t>(i)] = ft::compute_frame_features(x, p);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(out[0].mel_db.data, ref.mel_db.data);
+  EXPECT_EQ(out[2].mfcc.data, ref.mfcc.data);
+  EXPECT_EQ(out[1].n_frames, ref.n_frames);
+  EXPECT_EQ(out[1].mel_db.data, out[3].mel_db.data);
 }
