@@ -322,8 +322,8 @@ Catalog Catalog::open(const fs::path& db_file) {
 
 // --- Transactions ----------------------------------------------------------------------------------------------
 
-Catalog::Transaction::Transaction(Catalog& catalog) : catalog_(&catalog) {
-  Impl& impl = *catalog_->impl_;
+Catalog::Transaction::Transaction(Catalog& catalog) : impl_(catalog.impl_.get()) {
+  Impl& impl = *impl_;
   if (sqlite3_get_autocommit(impl.db.get())) {
     // IMMEDIATE takes the write lock now, so the transaction cannot fail half-way on a lock upgrade.
     impl.exec("BEGIN IMMEDIATE");
@@ -335,14 +335,14 @@ Catalog::Transaction::Transaction(Catalog& catalog) : catalog_(&catalog) {
 
 void Catalog::Transaction::commit() {
   if (done_) return;
-  Impl& impl = *catalog_->impl_;
+  Impl& impl = *impl_;
   impl.exec(savepoint_.empty() ? "COMMIT" : ("RELEASE " + savepoint_).c_str());
   done_ = true;
 }
 
 Catalog::Transaction::~Transaction() {
   if (done_) return;
-  sqlite3* db = catalog_->impl_->db.get();
+  sqlite3* db = impl_->db.get();
   // Errors are ignored: some failures (disk full) have already rolled the transaction back.
   if (savepoint_.empty()) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -354,8 +354,20 @@ Catalog::Transaction::~Transaction() {
 
 // --- Tracks ----------------------------------------------------------------------------------------------------
 
+namespace {
+// Tags reach JSON and the page; whoever filled them in, they must be valid UTF-8 of sane length.
+Tags clean_tags(const Tags& in) {
+  Tags t = in;
+  for (std::string* s : {&t.title, &t.artist, &t.album, &t.album_artist, &t.genre, &t.label, &t.comment})
+    *s = clamp_utf8(sanitize_utf8(*s), kMaxTagBytes);
+  return t;
+}
+}  // namespace
+
 int64_t Catalog::commit_analysis(const TrackAnalysis& a) {
-  const Track& t = a.track;
+  Track t = a.track;
+  t.tags = clean_tags(a.track.tags);
+  t.codec = sanitize_utf8(t.codec);
   if (t.path.empty()) throw Error("cannot store an analysis without a file path");
   if (a.vector.size() > 0 && a.embedder.empty())
     throw Error("cannot store the vector of " + t.path + ": no embedder named");
@@ -553,6 +565,14 @@ std::optional<std::vector<float>> Catalog::vector(int64_t id, const std::string&
 VectorSet Catalog::vectors(const std::string& embedder) const {
   VectorSet set;
   set.embedder = embedder;
+  {
+    auto count = impl_->query("SELECT count(*), max(dim) FROM vectors WHERE embedder = ?");
+    count->bind(1, embedder);
+    if (count->step()) {
+      set.ids.reserve(static_cast<std::size_t>(count->int64(0)));
+      set.data.reserve(static_cast<std::size_t>(count->int64(0) * count->int64(1)));
+    }
+  }
   auto q = impl_->query("SELECT track_id, dim, data FROM vectors WHERE embedder = ? ORDER BY track_id");
   q->bind(1, embedder);
   while (q->step()) {
@@ -601,7 +621,7 @@ std::optional<std::string> Catalog::embedder_state(const std::string& embedder) 
 
 void Catalog::record_scan_error(const std::string& path, const std::string& reason) {
   impl_->query("INSERT OR REPLACE INTO scan_errors(path, reason, at) VALUES (?, ?, ?)")
-      ->bind_all(path, sanitize_utf8(reason), now_unix())
+      ->bind_all(path, clamp_utf8(sanitize_utf8(reason), 4096), now_unix())
       .run();
 }
 

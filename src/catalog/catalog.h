@@ -82,6 +82,8 @@ struct HistoryEntry {
 };
 
 class Catalog {
+  struct Impl;  // the connection and its prepared statements; kept out of this header
+
  public:
   // The schema version this build writes. Older catalogs are migrated forward on open; newer ones refused.
   static constexpr int kSchemaVersion = 1;
@@ -156,7 +158,7 @@ class Catalog {
   // Groups writes into one transaction (much faster for batches, and atomic):
   //   Catalog::Transaction tx(catalog); ...writes...; tx.commit();
   // Not committed when destroyed: rolled back. Nests: an inner Transaction becomes a savepoint, and
-  // methods that open their own transaction join the outer one.
+  // methods that open their own transaction join the outer one. Moving the Catalog meanwhile is fine.
   class Transaction {
    public:
     explicit Transaction(Catalog& catalog);
@@ -166,12 +168,10 @@ class Catalog {
     void commit();
 
    private:
-    Catalog* catalog_;  // not owned
+    Impl* impl_;  // not owned; lives on the heap, so it stays put when the Catalog is moved
     std::string savepoint_;  // empty for the outermost transaction
     bool done_ = false;
   };
-
-  struct Impl;  // public so the implementation's helpers can name it; opaque to users
 
  private:
   explicit Catalog(std::unique_ptr<Impl> impl);

@@ -26,7 +26,8 @@ inline constexpr std::size_t kMaxTagBytes = 1024;
 
 // Reads title, artist, album, album artist, genre, label (LABEL, else ORGANIZATION, else PUBLISHER), comment,
 // year and track number. A missing tag is an empty string or 0. A file TagLib cannot read (not audio,
-// unreadable, truncated) gives empty Tags: never throws.
+// unreadable, truncated) gives empty Tags: never throws. A tag stored as UTF-8 that is not valid UTF-8 reads
+// as empty (TagLib 1.13 drops it whole); other text is sanitised, so every string returned is valid UTF-8.
 Tags read_tags(const std::filesystem::path& file) noexcept;
 
 // An embedded cover picture (ID3v2 APIC, FLAC picture block, Xiph METADATA_BLOCK_PICTURE, MP4 covr), the

@@ -452,6 +452,46 @@ TEST(Catalog, TransactionsBatchAndRollBack) {
   EXPECT_EQ(c.tracks()[1].path, "/m/c.mp3");
 }
 
+TEST(Catalog, TransactionSurvivesMovingTheCatalog) {
+  TempDir dir;
+  auto c = Catalog::open(dir / "c.db");
+  {
+    Catalog::Transaction tx(c);
+    Catalog moved = std::move(c);
+    moved.commit_analysis(analysis("/m/a.mp3", "A", 1));
+    tx.commit();
+    c = std::move(moved);
+  }
+  EXPECT_EQ(c.tracks().size(), 1u);
+}
+
+TEST(Catalog, TwoConnectionsSeeEachOthersCommits) {
+  TempDir dir;
+  auto writer = Catalog::open(dir / "c.db");
+  auto reader = Catalog::open(dir / "c.db");
+  EXPECT_TRUE(reader.tracks().empty());
+  const int64_t id = writer.commit_analysis(analysis("/m/a.mp3", "A", 1));
+  EXPECT_EQ(reader.generation(), writer.generation());
+  EXPECT_TRUE(reader.vector(id, "dsp-v1"));
+  {
+    // While one connection holds a write transaction, the other can still read the last committed state.
+    Catalog::Transaction tx(writer);
+    writer.remove_track(id);
+    EXPECT_TRUE(reader.track(id));
+  }
+  EXPECT_TRUE(reader.track(id));
+}
+
+TEST(Catalog, StoredTagsAreValidUtf8) {
+  TempDir dir;
+  auto c = Catalog::open(dir / "c.db");
+  auto a = analysis("/m/a.mp3", "Caf\xE9", 1);
+  a.track.tags.album = std::string(5000, 'x');
+  const int64_t id = c.commit_analysis(a);
+  EXPECT_EQ(c.track(id)->tags.title, "Caf\xEF\xBF\xBD");
+  EXPECT_EQ(c.track(id)->tags.album.size(), kMaxTagBytes);
+}
+
 TEST(Catalog, UserStateNeedsAnExistingTrack) {
   TempDir dir;
   auto c = Catalog::open(dir / "c.db");
