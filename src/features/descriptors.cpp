@@ -71,7 +71,9 @@ double percussive_share(const FrameFeatures& f) {
   // Magnitudes rather than power: with power a sustained pad drowns drums that are plainly audible.
   std::vector<float> mag(static_cast<std::size_t>(T) * M);
   for (std::size_t i = 0; i < mag.size(); ++i) mag[i] = std::pow(10.0f, f.mel_db.data[i] / 20.0f);
-  const int kt = 15, kf = std::max(1, M / 16);  // half-widths: ±15 frames (~0.7 s), ±M/16 bands
+  // Half-widths ±15 frames (~0.7 s) and ±M/8 bands: wide enough in frequency that a close-voiced chord (a few
+  // adjacent low mel bands plus leakage) stays below the median.
+  const int kt = 15, kf = std::max(1, M / 8);
   std::vector<float> harm(mag.size()), perc(mag.size()), window;
   for (int m = 0; m < M; ++m)
     sliding_median(mag.data() + m, M, T, kt, harm.data() + m, window);
