@@ -606,7 +606,6 @@ void Catalog::put_embedder_state(const std::string& embedder, const std::string&
   impl.query("INSERT OR REPLACE INTO embedder_state(embedder, json, updated_at) VALUES (?, ?, ?)")
       ->bind_all(embedder, json, now_unix())
       .run();
-  impl.bump_generation();
   tx.commit();
 }
 

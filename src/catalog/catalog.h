@@ -125,8 +125,9 @@ class Catalog {
   VectorSet vectors(const std::string& embedder) const;  // all of one embedder, ordered by track id
   std::vector<std::string> embedders() const;            // embedders with at least one vector
 
-  // Free-form state an embedder keeps with the library (e.g. standardisation statistics as JSON).
-  // Changing it bumps generation(), since vectors derived with it change.
+  // Free-form state an embedder keeps with the library (e.g. standardisation statistics as JSON). It is
+  // derived from the vectors, so it does not bump generation(): whoever stores it records in it the
+  // generation it was fitted at, and refits when that differs.
   void put_embedder_state(const std::string& embedder, const std::string& json);
   std::optional<std::string> embedder_state(const std::string& embedder) const;
 
@@ -134,7 +135,7 @@ class Catalog {
   void clear_scan_error(const std::string& path);
   std::vector<ScanError> scan_errors() const;  // ordered by path
 
-  // Bumped in the same transaction by every change to tracks, vectors or embedder state; an index on disk
+  // Bumped in the same transaction by every change to tracks or vectors; an index on disk
   // stores the generation it was built from and is stale when it differs.
   int64_t generation() const;
 
