@@ -17,7 +17,7 @@ namespace audiorium::audio {
 struct AnalysisWindow {
   enum class Mode { Full, Middle };
   Mode mode = Mode::Middle;
-  double seconds = 30.0;  // length for Middle; if the track is shorter the whole track is used
+  double seconds = 30.0;  // length for Middle; if the track is shorter (or seconds <= 0) the whole track is used
   static AnalysisWindow full();
   static AnalysisWindow middle(double seconds);
 };
