@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "index/synthetic_vectors.h"
@@ -233,6 +234,39 @@ TEST(L2Normalise, UnitAndZero) {
   std::vector<float> z{0, 0, 0};
   l2_normalise(z);
   EXPECT_EQ(z, (std::vector<float>{0, 0, 0}));
+}
+
+}  // namespace
+}  // namespace audiorium::index
+
+namespace audiorium::index {
+namespace {
+
+// Searches with different k (so different HNSW efSearch) from several threads agree with serial ones.
+TEST(HnswConcurrency, MixedKSearchesFromThreads) {
+  const int dim = 32;
+  const std::size_t n = 3000;
+  const auto rows = audiorium::testing::clustered_vectors(n, dim, 30, 0.6f, 8);
+  std::vector<int64_t> ids(n);
+  for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(i);
+  auto index = make_index("HNSW16", dim);
+  index->add(ids, rows);
+  const auto query = [&](std::size_t q) { return std::span(rows.data() + q * dim, static_cast<std::size_t>(dim)); };
+  const auto k_of = [](std::size_t q) { return q % 3 == 0 ? 100 : 10; };
+  std::vector<std::vector<Hit>> serial(60);
+  for (std::size_t q = 0; q < serial.size(); ++q) serial[q] = index->search(query(q), k_of(q));
+  std::vector<std::vector<Hit>> parallel(serial.size());
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (std::size_t q = t; q < parallel.size(); q += 4) parallel[q] = index->search(query(q), k_of(q));
+    });
+  for (auto& th : threads) th.join();
+  for (std::size_t q = 0; q < serial.size(); ++q) {
+    ASSERT_EQ(serial[q].size(), static_cast<std::size_t>(k_of(q)));
+    ASSERT_EQ(parallel[q].size(), serial[q].size());
+    for (std::size_t i = 0; i < serial[q].size(); ++i) EXPECT_EQ(parallel[q][i].id, serial[q][i].id);
+  }
 }
 
 }  // namespace
