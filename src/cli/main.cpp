@@ -15,7 +15,9 @@
 
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "image/mood.h"
 #include "library/library.h"
+#include "query/parser.h"
 #include "recommend/ordering.h"
 #include "recommend/recommender.h"
 
@@ -206,6 +208,119 @@ int cmd_queue(const Common& c, const std::string& ref, int length, double drift,
   return 0;
 }
 
+struct SearchCli {
+  int k = 10;
+  double pool_factor = 3.0, temperature = 0.05, lambda = 0.8;
+  int max_per_artist = 2, max_per_album = 3;
+  std::optional<std::uint64_t> seed;
+  std::string vocabulary;
+};
+
+void print_search(Library& lib, const Common& c, const std::string& heading,
+                  const audiorium::recommend::SearchResponse& response, std::uint64_t seed, const json& extra) {
+  if (c.json) {
+    json out = extra;
+    out["random_seed"] = seed;
+    out["understood"] = response.understood;
+    out["ignored"] = response.ignored;
+    out["notes"] = response.notes;
+    out["pool"] = response.pool;
+    out["results"] = json::array();
+    int rank = 1;
+    for (const auto& r : response.results) {
+      const auto t = lib.catalog().track(r.id);
+      if (!t) continue;
+      auto j = track_json(*t);
+      j["rank"] = rank++;
+      j["score"] = r.score;
+      json parts = json::object();
+      if (r.vector_part) parts["vector"] = *r.vector_part;
+      if (r.descriptor_part) parts["descriptor"] = *r.descriptor_part;
+      if (r.tag_part) parts["tags"] = *r.tag_part;
+      j["parts"] = parts;
+      j["reasons"] = json::array();
+      for (const auto& reason : r.reasons)
+        j["reasons"].push_back({{"kind", reason.kind}, {"text", reason.text}, {"strength", reason.strength}});
+      j["summary"] = r.summary;
+      out["results"].push_back(j);
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << heading << " (seed " << seed << ")\n";
+  if (!response.understood.empty()) {
+    std::cout << "  understood:";
+    for (const auto& u : response.understood) std::cout << " " << u << ";";
+    std::cout << "\n";
+  }
+  if (!response.ignored.empty()) {
+    std::cout << "  ignored:";
+    for (const auto& w : response.ignored) std::cout << " '" << w << "'";
+    std::cout << "\n";
+  }
+  for (const auto& n : response.notes) std::cout << "  note: " << n << "\n";
+  int rank = 1;
+  for (const auto& r : response.results) {
+    const auto t = lib.catalog().track(r.id);
+    if (!t) continue;
+    char prefix[48];
+    std::snprintf(prefix, sizeof prefix, "%3d. %.3f  ", rank++, r.score);
+    std::cout << prefix << track_line(*t) << "  (id " << t->id << ")\n        " << r.summary << "\n";
+  }
+}
+
+audiorium::recommend::SearchOptions search_options(const SearchCli& s, std::uint64_t seed) {
+  audiorium::recommend::SearchOptions o;
+  o.k = s.k;
+  o.pool_factor = s.pool_factor;
+  o.temperature = s.temperature;
+  o.lambda = s.lambda;
+  o.max_per_artist = s.max_per_artist;
+  o.max_per_album = s.max_per_album;
+  o.seed = seed;
+  return o;
+}
+
+int cmd_search(const Common& c, const std::string& prompt, const SearchCli& s) {
+  auto lib = open_library(c);
+  const auto vocab = s.vocabulary.empty() ? audiorium::query::Vocabulary::builtin()
+                                          : audiorium::query::Vocabulary::load(s.vocabulary);
+  audiorium::recommend::SearchRequest request;
+  request.parsed = audiorium::query::parse_query(prompt, vocab);
+  std::vector<std::string> notes;
+  if (request.parsed.track_reference) {
+    const auto ids = lib.catalog().find_tracks(*request.parsed.track_reference, 1);
+    if (ids.empty()) notes.push_back("no track matches '" + *request.parsed.track_reference + "'");
+    else request.anchor_track = ids.front();
+  }
+  const auto seed = pick_seed(s.seed);
+  auto response = lib.search_engine().search(request, search_options(s, seed));
+  response.notes.insert(response.notes.begin(), notes.begin(), notes.end());
+  json extra{{"query", prompt}};
+  if (request.anchor_track) extra["reference_track_id"] = *request.anchor_track;
+  print_search(lib, c, "Search \"" + prompt + "\"", response, seed, extra);
+  return 0;
+}
+
+int cmd_image(const Common& c, const std::string& file, const SearchCli& s) {
+  const auto mood = audiorium::image::analyse_image_file(file);
+  auto lib = open_library(c);
+  audiorium::recommend::SearchRequest request;
+  request.extra_targets = audiorium::image::mood_targets(mood);
+  const auto seed = pick_seed(s.seed);
+  auto response = lib.search_engine().search(request, search_options(s, seed));
+  const auto words = audiorium::image::mood_words(mood);
+  std::string mood_line;
+  for (const auto& w : words) mood_line += (mood_line.empty() ? "" : ", ") + w;
+  json extra{{"image", file},
+             {"mood", {{"words", words}, {"brightness", mood.brightness}, {"saturation", mood.saturation},
+                       {"warmth", mood.warmth}, {"contrast", mood.contrast}, {"colourfulness", mood.colourfulness},
+                       {"edge_density", mood.edge_density}, {"width", mood.width}, {"height", mood.height}}}};
+  print_search(lib, c, "Image " + fs::path(file).filename().string() + " — mood: " + (mood_line.empty() ? "neutral" : mood_line),
+               response, seed, extra);
+  return 0;
+}
+
 int cmd_info(const Common& c) {
   auto lib = open_library(c);
   const auto stats = lib.catalog().stats();
@@ -279,12 +394,33 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "What the catalog holds");
 
+  SearchCli sc;
+  std::string prompt, image_file;
+  auto add_search_options = [&](CLI::App* cmd) {
+    cmd->add_option("-k", sc.k, "How many results")->check(CLI::Range(1, 1000));
+    cmd->add_option("--pool-factor", sc.pool_factor, "Draw from the top k × this (≥ 1)")->check(CLI::Range(1.0, 100.0));
+    cmd->add_option("--temperature,--tau", sc.temperature, "Randomness of the draw; 0 = strict")->check(CLI::Range(0.0, 10.0));
+    cmd->add_option("--lambda", sc.lambda, "MMR trade-off: 1 = relevance only, lower = more diverse")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--max-per-artist", sc.max_per_artist, "At most this many per artist (0 = no cap)")->check(CLI::Range(0, 1000));
+    cmd->add_option("--max-per-album", sc.max_per_album, "At most this many per album (0 = no cap)")->check(CLI::Range(0, 1000));
+    cmd->add_option("--seed", sc.seed, "Random seed, for a reproducible list");
+  };
+  auto* search = app.add_subcommand("search", "Tracks that fit a text prompt (\"slow dark piano\", \"like 'Battle' but calmer\")");
+  search->add_option("prompt", prompt, "What you want to hear")->required();
+  search->add_option("--vocabulary", sc.vocabulary, "A vocabulary JSON file instead of the built-in one")->check(CLI::ExistingFile);
+  add_search_options(search);
+  auto* image = app.add_subcommand("image", "Tracks that fit a photo's mood (JPEG, PNG, WebP, HEIC)");
+  image->add_option("file", image_file, "Image file")->required();
+  add_search_options(image);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*index) return cmd_index(common, folder, jobs, full, window_s, factory);
     if (*similar) return cmd_similar(common, ref, k, pool_factor, temperature, seed);
     if (*queue) return cmd_queue(common, ref, length, drift, temperature, cooldown, seed);
     if (*info) return cmd_info(common);
+    if (*search) return cmd_search(common, prompt, sc);
+    if (*image) return cmd_image(common, image_file, sc);
   } catch (const std::exception& e) {
     std::cerr << "audiorium: " << e.what() << "\n";
     return 1;

@@ -1,5 +1,7 @@
 #include "library/library.h"
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -24,6 +26,8 @@ struct Library::State {
   int64_t index_generation = -1;
   bool rebuilt = false;
   std::unique_ptr<recommend::TrackSource> source;
+  std::unique_ptr<recommend::SearchEngine> search;
+  int64_t search_generation = -1;
 
   void rebuild_index(const std::string& factory);
   void ensure_fresh();
@@ -163,5 +167,37 @@ std::optional<std::vector<float>> Library::embedding(int64_t track_id) { return 
 const recommend::TrackSource& Library::track_source() { return *state_->source; }
 
 recommend::Recommender Library::recommender() { return recommend::Recommender(vector_index(), track_source()); }
+
+const recommend::SearchEngine& Library::search_engine() {
+  auto& st = *state_;
+  st.ensure_fresh();
+  if (st.search && st.search_generation == st.index_generation) return *st.search;
+  const auto raw = st.catalog.vectors(st.embedder->id());
+  const auto descriptors = st.catalog.all_descriptors();
+  std::map<int64_t, catalog::Track> tracks;
+  for (auto& t : st.catalog.tracks()) tracks.emplace(t.id, std::move(t));
+  std::vector<recommend::TrackFacts> facts;
+  facts.reserve(raw.ids.size());
+  const auto dim = static_cast<std::size_t>(raw.dim);
+  for (std::size_t r = 0; r < raw.ids.size(); ++r) {
+    const auto it = tracks.find(raw.ids[r]);
+    if (it == tracks.end()) continue;
+    const auto& t = it->second;
+    recommend::TrackFacts f;
+    f.id = t.id;
+    f.embedding = st.finisher->apply(std::span<const float>(raw.data).subspan(r * dim, dim));
+    if (const auto d = descriptors.find(t.id); d != descriptors.end()) f.descriptors = d->second;
+    f.title = t.display_title();
+    f.artist = t.tags.artist;
+    f.album = t.tags.album;
+    f.genre = t.tags.genre;
+    f.comment = t.tags.comment;
+    f.folder = fs::path(t.path).parent_path().filename().string();
+    facts.push_back(std::move(f));
+  }
+  st.search = std::make_unique<recommend::SearchEngine>(std::move(facts));
+  st.search_generation = st.index_generation;
+  return *st.search;
+}
 
 }  // namespace audiorium::library

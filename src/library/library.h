@@ -18,6 +18,7 @@
 #include "index/vector_index.h"
 #include "library/scanner.h"
 #include "recommend/recommender.h"
+#include "recommend/search.h"
 
 namespace audiorium::library {
 
@@ -57,6 +58,10 @@ class Library {
   // What the recommender needs, backed by this library's catalog. Valid while the Library lives.
   const recommend::TrackSource& track_source();
   recommend::Recommender recommender();
+
+  // The text/image search engine over every track with a vector (built on first use, rebuilt when the
+  // catalog changes). Valid until the next scan.
+  const recommend::SearchEngine& search_engine();
 
  struct State;  // defined in library.cpp
 

@@ -72,6 +72,14 @@ class BoundedQueue {
   std::condition_variable not_full_, not_empty_;
 };
 
+// Errors from the decoder name the file, which the scan-error record already holds: drop the repeat.
+std::string without_path(std::string message, const std::string& path) {
+  for (const std::string& needle : {" '" + path + "'", " \"" + path + "\"", " " + path}) {
+    for (auto at = message.find(needle); at != std::string::npos; at = message.find(needle)) message.erase(at, needle.size());
+  }
+  return message;
+}
+
 struct Outcome {
   std::size_t index = 0;
   std::optional<catalog::TrackAnalysis> analysis;
@@ -179,7 +187,7 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
         try {
           o.analysis = analyse_file(work[i], embedder, options.window);
         } catch (const std::exception& e) {
-          o.error = e.what();
+          o.error = without_path(e.what(), work[i].string());
         }
         outcomes.push(std::move(o));
       }
