@@ -224,6 +224,17 @@ TEST(ParseQuery, NegationScopeIsTheNextTermOnly) {
   EXPECT_TRUE(all_negated(q, "drums", true));
 }
 
+TEST(ParseQuery, NonPrefixAndNarrowNegations) {
+  auto q = parse_query("non-electronic");
+  EXPECT_TRUE(all_negated(q, "electronic", true));
+  EXPECT_THAT(q.understood, ElementsAre("non electronic"));
+  q = parse_query("quiet piano, no strings");  // negates the strings term, not all of "orchestral"
+  EXPECT_FALSE(on(q, "loudness_lufs")[0].negated);
+  EXPECT_TRUE(all_negated(q, "strings", true));
+  EXPECT_THAT(q.negated_words, Contains("violin"));
+  EXPECT_THAT(q.words, Contains("piano"));
+}
+
 TEST(ParseQuery, NegatedFreeWordsAndTags) {
   auto q = parse_query("no vocals");
   EXPECT_THAT(q.negated_words, ElementsAre("vocals"));
@@ -306,6 +317,17 @@ TEST(ParseQuery, LikeFollowedByVocabularyIsADescription) {
   EXPECT_FALSE(q.track_reference);
   EXPECT_TRUE(q.targets.empty());
   EXPECT_THAT(q.unknown, IsEmpty());
+}
+
+TEST(ParseQuery, LikeAsAVerbIsNotAReference) {
+  auto q = parse_query("I'd like something for a rainy evening, kind of jazzy");
+  EXPECT_FALSE(q.track_reference);
+  EXPECT_THAT(q.unknown, ElementsAre("rainy", "evening"));
+  EXPECT_THAT(q.understood, ElementsAre("kind of jazzy"));
+  EXPECT_DOUBLE_EQ(one(q, "tonalness").weight, 0.6 * Vocabulary::builtin().find_term("jazz")->targets[0].weight);
+  q = parse_query("i would like mellow guitar");
+  EXPECT_FALSE(q.track_reference);
+  EXPECT_THAT(q.understood, ElementsAre("mellow", "guitar"));
 }
 
 TEST(ParseQuery, QuoteStyles) {
