@@ -76,7 +76,7 @@ Library Library::open(const fs::path& data_dir, const std::string& embedder_id) 
   if (ec) throw Error("cannot create data folder " + data_dir.string() + ": " + ec.message());
   auto embedder = embed::make_embedder(embedder_id);
   auto state = std::unique_ptr<State>(new State{data_dir, catalog::Catalog::open(data_dir / "catalog.db"),
-                                                std::move(embedder), nullptr, nullptr, -1, false, nullptr});
+                                                std::move(embedder), nullptr, nullptr, -1, false, nullptr, nullptr, -1});
   state->source = std::make_unique<CatalogTrackSource>(*state);
   return Library(std::move(state));
 }

@@ -112,8 +112,32 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
   const auto& parsed = request.parsed;
   response.understood = parsed.understood;
 
-  // Targets: the prompt's and the image's together.
-  std::vector<query::DescriptorTarget> targets = parsed.targets;
+  const TrackFacts* anchor = nullptr;
+  if (request.anchor_track) {
+    anchor = facts(*request.anchor_track);
+    if (!anchor) throw Error("track " + std::to_string(*request.anchor_track) + " has no vector to search from");
+  }
+
+  // Targets: the prompt's and the image's together. With a reference track, comparatives ("calmer") are
+  // relative to it: the target is the reference's own percentile shifted by the modifier.
+  std::vector<query::DescriptorTarget> targets;
+  std::set<std::string> relative_reasons;
+  if (anchor)
+    for (const auto& m : parsed.modifiers) {
+      const auto it = anchor->descriptors.find(m.descriptor);
+      if (it == anchor->descriptors.end()) continue;
+      query::DescriptorTarget t;
+      t.descriptor = m.descriptor;
+      t.scale = query::DescriptorTarget::Scale::Percentile;
+      t.value = std::clamp(percentile(m.descriptor, it->second) + m.delta, 0.02, 0.98);
+      t.width = 0.2;
+      t.weight = m.weight;
+      t.reason = m.reason + " than \"" + anchor->title + "\"";
+      targets.push_back(t);
+      relative_reasons.insert(m.reason);
+    }
+  for (const auto& t : parsed.targets)
+    if (!relative_reasons.count(t.reason)) targets.push_back(t);
   targets.insert(targets.end(), request.extra_targets.begin(), request.extra_targets.end());
 
   // Words: which ones the library's tags literally contain, and which the tag model learned.
@@ -131,12 +155,6 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
   for (const auto& w : literal)
     if (std::find(response.understood.begin(), response.understood.end(), w) == response.understood.end())
       response.understood.push_back("tag '" + w + "'");
-
-  const TrackFacts* anchor = nullptr;
-  if (request.anchor_track) {
-    anchor = facts(*request.anchor_track);
-    if (!anchor) throw Error("track " + std::to_string(*request.anchor_track) + " has no vector to search from");
-  }
 
   // Part 1: vector (reference similarity, learned tag affinities).
   std::vector<std::vector<double>> vector_parts;
@@ -251,6 +269,9 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
     }
     for (const auto& word : literal)
       if (token_sets_[i].count(word)) r.reasons.push_back({"tag", "tag: " + word, tag_part[i]});
+    // One reason per descriptor, naming every word it satisfies: "percussiveness 0.32 ≈ ambient, calm".
+    std::map<std::pair<std::string, bool>, Reason> by_descriptor;
+    std::vector<std::pair<std::string, bool>> order_seen;
     for (std::size_t k = 0; k < targets.size(); ++k) {
       const double m = target_match[k][i];
       if (m < 0.6) continue;
@@ -258,9 +279,19 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
       const auto it = t.descriptors.find(tg.descriptor);
       if (it == t.descriptors.end()) continue;
       const bool from_image = tg.reason.rfind("image:", 0) == 0;
-      std::string text = describe_descriptor(tg.descriptor, it->second) + " ≈ " + (tg.negated ? "not " : "") + tg.reason;
-      r.reasons.push_back({from_image ? "image" : "descriptor", text, m * tg.weight});
+      const std::string word = (tg.negated ? "not " : "") + tg.reason;
+      const auto key = std::make_pair(tg.descriptor, from_image);
+      auto found = by_descriptor.find(key);
+      if (found == by_descriptor.end()) {
+        by_descriptor[key] = {from_image ? "image" : "descriptor", describe_descriptor(tg.descriptor, it->second) + " ≈ " + word,
+                              m * tg.weight};
+        order_seen.push_back(key);
+      } else if (found->second.text.find(word) == std::string::npos) {
+        found->second.text += ", " + word;
+        found->second.strength = std::max(found->second.strength, m * tg.weight);
+      }
     }
+    for (const auto& key : order_seen) r.reasons.push_back(by_descriptor[key]);
     std::stable_sort(r.reasons.begin(), r.reasons.end(), [](const Reason& a, const Reason& b) { return a.strength > b.strength; });
     std::vector<std::string> top;
     for (std::size_t k = 0; k < r.reasons.size() && k < 3; ++k) top.push_back(r.reasons[k].text);
