@@ -68,8 +68,12 @@ SearchEngine::SearchEngine(std::vector<TrackFacts> tracks, TagLearnerOptions tag
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     const auto& t = tracks_[i];
     position_[t.id] = i;
-    for (const auto& [name, value] : t.descriptors)
-      if (std::isfinite(value)) sorted_descriptors_[name].push_back(value);
+    for (const auto& [name, value] : t.descriptors) {
+      auto& col = columns_[name];
+      col.value.resize(tracks_.size(), std::nan(""));
+      col.value[i] = value;
+      if (std::isfinite(value)) col.sorted.push_back(value);
+    }
     bm25_.add(t.id, {{t.title, 1.0}, {t.artist, 1.5}, {t.album, 1.2}, {t.genre, 2.0}, {t.comment, 1.0}, {t.folder, 1.0}});
     std::vector<std::string> toks;
     for (const auto* field : {&t.title, &t.artist, &t.album, &t.genre, &t.comment, &t.folder}) {
@@ -86,7 +90,12 @@ SearchEngine::SearchEngine(std::vector<TrackFacts> tracks, TagLearnerOptions tag
     vectors.push_back(t.embedding);
   }
   bm25_.finalize();
-  for (auto& [name, values] : sorted_descriptors_) std::sort(values.begin(), values.end());
+  for (auto& [name, col] : columns_) {
+    col.value.resize(tracks_.size(), std::nan(""));
+    std::sort(col.sorted.begin(), col.sorted.end());
+    col.pct.resize(tracks_.size());
+    for (std::size_t i = 0; i < tracks_.size(); ++i) col.pct[i] = percentile(name, col.value[i]);
+  }
   tag_model_ = TagModel::fit(vectors, tag_words, tag_options);
 }
 
@@ -96,9 +105,9 @@ const TrackFacts* SearchEngine::facts(int64_t id) const {
 }
 
 double SearchEngine::percentile(const std::string& descriptor, double value) const {
-  const auto it = sorted_descriptors_.find(descriptor);
-  if (it == sorted_descriptors_.end() || it->second.empty()) return 0.5;
-  const auto& s = it->second;
+  const auto it = columns_.find(descriptor);
+  if (it == columns_.end() || it->second.sorted.empty() || !std::isfinite(value)) return 0.5;
+  const auto& s = it->second.sorted;
   const auto lo = std::lower_bound(s.begin(), s.end(), value) - s.begin();
   const auto hi = std::upper_bound(s.begin(), s.end(), value) - s.begin();
   return (static_cast<double>(lo + hi) / 2.0) / static_cast<double>(s.size());
@@ -175,16 +184,18 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
   for (std::size_t t = 0; t < targets.size(); ++t) {
     const auto& tg = targets[t];
     target_weight += tg.weight;
+    const auto col = columns_.find(tg.descriptor);
+    if (col == columns_.end()) continue;
+    const bool relative = tg.scale == query::DescriptorTarget::Scale::Percentile;
+    const bool tempo = tg.descriptor == "tempo_bpm" && !relative;
     for (std::size_t i = 0; i < n; ++i) {
-      const auto it = tracks_[i].descriptors.find(tg.descriptor);
-      if (it == tracks_[i].descriptors.end()) continue;
-      double x = it->second;
-      if (tg.descriptor == "tempo_bpm" && tg.scale == query::DescriptorTarget::Scale::Absolute && x <= 0) {
+      const double raw = col->second.value[i];
+      if (!std::isfinite(raw)) continue;
+      if (tempo && raw <= 0) {
         target_match[t][i] = tg.negated ? 1.0 : 0.0;  // no pulse matches no tempo
         continue;
       }
-      if (tg.scale == query::DescriptorTarget::Scale::Percentile) x = percentile(tg.descriptor, x);
-      target_match[t][i] = gaussian_match(x, tg);
+      target_match[t][i] = gaussian_match(relative ? col->second.pct[i] : raw, tg);
     }
   }
   // Part 3: BM25 over tags.

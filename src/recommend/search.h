@@ -92,7 +92,12 @@ class SearchEngine {
   double percentile(const std::string& descriptor, double value) const;
   std::vector<TrackFacts> tracks_;
   std::map<int64_t, std::size_t> position_;
-  std::map<std::string, std::vector<double>> sorted_descriptors_;  // per descriptor, for percentiles
+  // Per descriptor, column-wise over tracks (NaN where a track lacks it): raw values and library
+  // percentiles, precomputed so a query touches arrays, not maps or sorts.
+  struct Column {
+    std::vector<double> value, pct, sorted;
+  };
+  std::map<std::string, Column> columns_;
   std::vector<std::vector<std::string>> tokens_;                   // per track: its tag text's tokens
   std::vector<std::set<std::string>> token_sets_;
   query::Bm25Index bm25_;

@@ -10,11 +10,14 @@
 // LDA direction under the isotropic covariance that per-dimension standardisation approximates, has no
 // hyper-parameters to tune per tag, and shrinking toward the library mean (λ = 4 pseudo-tracks) keeps a tag
 // seen on 3 tracks from claiming strong, confident directions. Refit on every index refresh; it is cheap
-// (one pass over the vectors per tag).
+// (one pass over the vectors per tag), and done lazily: a word's direction is computed the first time a
+// query uses it, so libraries with thousands of tag words load instantly.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,7 +37,7 @@ class TagModel {
   static TagModel fit(const std::vector<std::vector<float>>& vectors, const std::vector<std::set<std::string>>& tags,
                       const TagLearnerOptions& options = {});
 
-  bool knows(const std::string& word) const { return directions_.count(word) > 0; }
+  bool knows(const std::string& word) const { return members_.count(word) > 0; }
   std::vector<std::string> words() const;
   std::size_t support(const std::string& word) const;  // tracks that carried it
 
@@ -49,10 +52,16 @@ class TagModel {
     std::vector<float> d;
     std::vector<double> sorted_projections;  // of the library, for percentiles
     std::vector<double> projections;         // in input order
-    std::size_t support = 0;
   };
+  const Direction& direction(const std::string& word) const;  // computes and caches on first use
+
+  std::shared_ptr<const std::vector<std::vector<float>>> vectors_;
   std::vector<float> mean_;
-  std::map<std::string, Direction> directions_;
+  double shrinkage_ = 4.0;
+  std::map<std::string, std::vector<std::size_t>> members_;  // learnable words → the tracks carrying them
+  // The lazily filled cache; a TagModel is shared by concurrent searches, hence the lock.
+  mutable std::shared_ptr<std::mutex> cache_mutex_ = std::make_shared<std::mutex>();
+  mutable std::map<std::string, Direction> cache_;
 };
 
 }  // namespace audiorium::recommend
