@@ -26,7 +26,7 @@ namespace {
 
 using idx_t = faiss::Index::idx_t;  // FAISS 1.7.3 spelling; faiss::idx_t arrives in 1.7.4
 
-constexpr int kEfConstruction = 200;
+constexpr int kEfConstruction = 80;  // 200 built 100k×256 in ~5 min on 2 cores; 80 keeps recall@10 ≥ 0.99 (bench_index_search)
 constexpr int kMinEfSearch = 64;
 constexpr std::size_t kAutoHnswThreshold = 50'000;
 constexpr double kNormTolerance = 1e-3;
