@@ -17,7 +17,22 @@ for ref in "battle" "track17" "Aberrations"; do
 done
 "$bin" --data "$data" queue "Aberrations" --length 12 --seed 7 || true
 echo
+echo "== Search by meaning (no model weights)"
+for prompt in "slow dark piano" "upbeat 128 bpm electronic, bright" "like 'Battle Epic' but calmer" "orchestral" "calm ambient rain"; do
+  "$bin" --data "$data" search "$prompt" -k 5 --seed 3 || true
+  echo
+done
+echo "== Search by photo (two generated mood pictures)"
+images=$(dirname "$data")/images
+mkdir -p "$images"
+python3 "$(dirname "$0")/make-demo-images.py" "$images"
+for img in dusk sunset; do
+  "$bin" --data "$data" image "$images/$img.png" -k 5 --seed 3 || true
+  echo
+done
 echo "Try it yourself:"
 echo "  $bin --data $data similar \"<title fragment>\" -k 10"
 echo "  $bin --data $data queue \"<title fragment>\" --length 20 --seed 3"
+echo "  $bin --data $data search \"slow dark piano\" -k 10"
+echo "  $bin --data $data image photo.jpg -k 10"
 echo "  $bin --data $data info --json"

@@ -57,6 +57,8 @@ std::string describe_descriptor(const std::string& name, double v) {
   else if (name == "loudness_range_lu") std::snprintf(buf, sizeof buf, "loudness range %.0f LU", v);
   else if (name == "dynamic_range_db") std::snprintf(buf, sizeof buf, "dynamic range %.0f dB", v);
   else if (name == "onset_rate") std::snprintf(buf, sizeof buf, "%.1f onsets/s", v);
+  else if (name == "tempo_confidence") std::snprintf(buf, sizeof buf, "pulse clarity %.2f", v);
+  else if (name == "key_strength") std::snprintf(buf, sizeof buf, "key clarity %.2f", v);
   else std::snprintf(buf, sizeof buf, "%s %.2f", name.c_str(), v);
   return buf;
 }
@@ -280,9 +282,13 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
     }
     for (const auto& word : literal)
       if (token_sets_[i].count(word)) r.reasons.push_back({"tag", "tag: " + word, tag_part[i]});
-    // One reason per descriptor, naming every word it satisfies: "percussiveness 0.32 ≈ ambient, calm".
-    std::map<std::pair<std::string, bool>, Reason> by_descriptor;
-    std::vector<std::pair<std::string, bool>> order_seen;
+    // One reason per descriptor naming every word it satisfies ("percussiveness 0.32 ≈ ambient, calm"),
+    // then descriptors that satisfy the same words share a line ("energy -22 dB, minor key ≈ image: dark").
+    struct Line {
+      std::string kind, values, words;
+      double strength = 0;
+    };
+    std::vector<std::pair<std::string, Line>> per_descriptor;  // descriptor → its line, in first-seen order
     for (std::size_t k = 0; k < targets.size(); ++k) {
       const double m = target_match[k][i];
       if (m < 0.6) continue;
@@ -291,18 +297,25 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
       if (it == t.descriptors.end()) continue;
       const bool from_image = tg.reason.rfind("image:", 0) == 0;
       const std::string word = (tg.negated ? "not " : "") + tg.reason;
-      const auto key = std::make_pair(tg.descriptor, from_image);
-      auto found = by_descriptor.find(key);
-      if (found == by_descriptor.end()) {
-        by_descriptor[key] = {from_image ? "image" : "descriptor", describe_descriptor(tg.descriptor, it->second) + " ≈ " + word,
-                              m * tg.weight};
-        order_seen.push_back(key);
-      } else if (found->second.text.find(word) == std::string::npos) {
-        found->second.text += ", " + word;
+      const std::string key = tg.descriptor + (from_image ? "#image" : "");
+      auto found = std::find_if(per_descriptor.begin(), per_descriptor.end(), [&](const auto& p) { return p.first == key; });
+      if (found == per_descriptor.end()) {
+        per_descriptor.push_back({key, {from_image ? "image" : "descriptor", describe_descriptor(tg.descriptor, it->second), word, m * tg.weight}});
+      } else if ((", " + found->second.words + ",").find(", " + word + ",") == std::string::npos) {
+        found->second.words += ", " + word;
         found->second.strength = std::max(found->second.strength, m * tg.weight);
       }
     }
-    for (const auto& key : order_seen) r.reasons.push_back(by_descriptor[key]);
+    std::vector<Line> merged;
+    for (auto& [key, line] : per_descriptor) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const Line& l) { return l.words == line.words && l.kind == line.kind; });
+      if (same == merged.end()) merged.push_back(line);
+      else {
+        same->values += ", " + line.values;
+        same->strength = std::max(same->strength, line.strength);
+      }
+    }
+    for (const auto& l : merged) r.reasons.push_back({l.kind, l.values + " ≈ " + l.words, l.strength});
     std::stable_sort(r.reasons.begin(), r.reasons.end(), [](const Reason& a, const Reason& b) { return a.strength > b.strength; });
     std::vector<std::string> top;
     for (std::size_t k = 0; k < r.reasons.size() && k < 3; ++k) top.push_back(r.reasons[k].text);
