@@ -12,6 +12,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libheif-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
 )
 
 missing=()

@@ -760,4 +760,112 @@ std::vector<int64_t> Catalog::liked() const {
   return out;
 }
 
+void Catalog::add_search(const std::string& query, const std::string& kind) {
+  impl_->query("INSERT INTO search_history(query, kind, at) VALUES (?, ?, ?)")
+      ->bind_all(sanitize_utf8(query), kind, now_unix())
+      .run();
+}
+
+std::vector<SearchEntry> Catalog::searches(int limit) const {
+  std::vector<SearchEntry> out;
+  auto q = impl_->query("SELECT id, query, kind, at FROM search_history ORDER BY at DESC, id DESC LIMIT ?");
+  q->bind(1, limit);
+  while (q->step()) out.push_back({q->int64(0), q->text(1), q->text(2), q->int64(3)});
+  return out;
+}
+
+// --- Playlists -------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string playlist_name(const std::string& name) {
+  const auto first = name.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw Error("a playlist needs a name");
+  return sanitize_utf8(name.substr(first, name.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+}  // namespace
+
+std::optional<int64_t> Catalog::playlist_by_name(const std::string& name) const {
+  const auto first = name.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::nullopt;
+  auto q = impl_->query("SELECT id FROM playlists WHERE name = ?");
+  q->bind(1, playlist_name(name));
+  if (!q->step()) return std::nullopt;
+  return q->int64(0);
+}
+
+int64_t Catalog::create_playlist(const std::string& name) {
+  const std::string n = playlist_name(name);
+  if (playlist_by_name(n)) throw Error("there is already a playlist named \"" + n + "\"");
+  impl_->query("INSERT INTO playlists(name, created_at) VALUES (?, ?)")->bind_all(n, now_unix()).run();
+  return sqlite3_last_insert_rowid(impl_->db.get());
+}
+
+void Catalog::rename_playlist(int64_t id, const std::string& name) {
+  const std::string n = playlist_name(name);
+  if (!playlist(id)) throw Error("there is no playlist with id " + std::to_string(id));
+  if (const auto other = playlist_by_name(n); other && *other != id)
+    throw Error("there is already a playlist named \"" + n + "\"");
+  impl_->query("UPDATE playlists SET name = ? WHERE id = ?")->bind_all(n, id).run();
+}
+
+bool Catalog::delete_playlist(int64_t id) {
+  Impl& impl = *impl_;
+  Transaction tx(*this);
+  impl.query("DELETE FROM playlist_tracks WHERE playlist_id = ?")->bind(1, id).run();
+  impl.query("DELETE FROM playlists WHERE id = ?")->bind(1, id).run();
+  const bool removed = impl.changes() > 0;
+  tx.commit();
+  return removed;
+}
+
+std::vector<Playlist> Catalog::playlists() const {
+  std::vector<Playlist> out;
+  auto q = impl_->query(
+      "SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM playlist_tracks t WHERE t.playlist_id = p.id) "
+      "FROM playlists p ORDER BY p.id");
+  while (q->step()) out.push_back({q->int64(0), q->text(1), q->int64(2), q->int64(3)});
+  return out;
+}
+
+std::optional<Playlist> Catalog::playlist(int64_t id) const {
+  auto q = impl_->query(
+      "SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM playlist_tracks t WHERE t.playlist_id = p.id) "
+      "FROM playlists p WHERE p.id = ?");
+  q->bind(1, id);
+  if (!q->step()) return std::nullopt;
+  return Playlist{q->int64(0), q->text(1), q->int64(2), q->int64(3)};
+}
+
+std::vector<int64_t> Catalog::playlist_tracks(int64_t id) const {
+  if (!playlist(id)) throw Error("there is no playlist with id " + std::to_string(id));
+  std::vector<int64_t> out;
+  auto q = impl_->query("SELECT track_id FROM playlist_tracks WHERE playlist_id = ? ORDER BY position");
+  q->bind(1, id);
+  while (q->step()) out.push_back(q->int64(0));
+  return out;
+}
+
+void Catalog::set_playlist_tracks(int64_t id, const std::vector<int64_t>& track_ids) {
+  Impl& impl = *impl_;
+  Transaction tx(*this);
+  if (!playlist(id)) throw Error("there is no playlist with id " + std::to_string(id));
+  for (const int64_t t : track_ids) impl.require_track(t, "add to a playlist");
+  impl.query("DELETE FROM playlist_tracks WHERE playlist_id = ?")->bind(1, id).run();
+  auto q = impl.query("INSERT INTO playlist_tracks(playlist_id, position, track_id) VALUES (?, ?, ?)");
+  int64_t position = 0;
+  for (const int64_t t : track_ids) {
+    q->bind_all(id, position++, t).run();
+    q->reset();
+  }
+  tx.commit();
+}
+
+void Catalog::add_to_playlist(int64_t id, const std::vector<int64_t>& track_ids) {
+  auto all = playlist_tracks(id);
+  all.insert(all.end(), track_ids.begin(), track_ids.end());
+  set_playlist_tracks(id, all);
+}
+
 }  // namespace audiorium::catalog

@@ -81,6 +81,20 @@ struct HistoryEntry {
   std::string source;
 };
 
+struct Playlist {
+  int64_t id = 0;
+  std::string name;
+  int64_t created_at_unix = 0;
+  int64_t track_count = 0;
+};
+
+struct SearchEntry {
+  int64_t id;
+  std::string query;
+  std::string kind;  // "text", "image", …
+  int64_t at_unix;
+};
+
 class Catalog {
   struct Impl;  // the connection and its prepared statements; kept out of this header
 
@@ -155,6 +169,23 @@ class Catalog {
   std::vector<HistoryEntry> history(int limit = 100) const;  // newest first
   void like(int64_t track_id, bool on);
   std::vector<int64_t> liked() const;  // ordered by track id
+
+  // What was searched for, newest first.
+  void add_search(const std::string& query, const std::string& kind);
+  std::vector<SearchEntry> searches(int limit = 100) const;
+
+  // Playlists: named (unique, non-empty, trimmed) ordered lists of track ids; a track may appear more than once.
+  // Removing a track removes its entries (positions close up on the next write). Errors (Error): an empty or
+  // taken name, an unknown playlist id, an unknown track id — checked before anything is written.
+  int64_t create_playlist(const std::string& name);
+  void rename_playlist(int64_t id, const std::string& name);
+  bool delete_playlist(int64_t id);                    // false: there was no such playlist
+  std::vector<Playlist> playlists() const;             // ordered by id
+  std::optional<Playlist> playlist(int64_t id) const;  // nullopt: unknown id
+  std::optional<int64_t> playlist_by_name(const std::string& name) const;
+  std::vector<int64_t> playlist_tracks(int64_t id) const;  // in order; Error for an unknown id
+  void set_playlist_tracks(int64_t id, const std::vector<int64_t>& track_ids);  // replaces the whole list
+  void add_to_playlist(int64_t id, const std::vector<int64_t>& track_ids);      // appends
 
   // Groups writes into one transaction (much faster for batches, and atomic):
   //   Catalog::Transaction tx(catalog); ...writes...; tx.commit();

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/serve_command.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "image/mood.h"
@@ -393,6 +394,7 @@ int main(int argc, char** argv) {
   queue->add_option("--seed", seed, "Random seed, for a reproducible queue");
 
   auto* info = app.add_subcommand("info", "What the catalog holds");
+  audiorium::cli::add_serve_command(app, common.data);
 
   SearchCli sc;
   std::string prompt, image_file;

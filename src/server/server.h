@@ -1,0 +1,79 @@
+// The HTTP server: a JSON API under /api for the web page, audio streaming with HTTP Range, and the static
+// files of the web app (web_root). Built on Debian's cpp-httplib, which stays out of this header.
+//
+// API (every /api response is JSON; errors are {"error": {"code": N, "message": "..."}}):
+//   GET    /api/status                          tracks, hours, embedder, index, scan errors, version
+//   GET    /api/tracks?offset=&limit=           paged track list (limit 1..500, default 50)
+//   GET    /api/tracks/{id}                     track, tags, stream facts, descriptors, liked
+//   GET    /api/search?q=&k=&seed=&lambda=&temperature=&pool_factor=   text search (as `audiorium --json search`)
+//   POST   /api/search/image                    multipart field "image" or a raw image/* body (as `--json image`)
+//   GET    /api/searches?limit=                 search history, newest first
+//   GET    /api/similar/{id}?k=&seed=&temperature=&pool_factor=         (as `audiorium --json similar`)
+//   GET    /api/queue/{id}?length=&seed=&drift=&temperature=&artist_cooldown=   (as `audiorium --json queue`)
+//   GET    /api/stream/{id}                     the file itself; Range: bytes=a-b | a- | -n → 206, bad → 416
+//   GET    /api/history?limit=  POST /api/history {"track_id": N, "source": "..."}
+//   GET    /api/likes           PUT|DELETE /api/likes/{id}
+//   GET    /api/playlists       POST /api/playlists {"name": "...", "track_ids": [...]}
+//   GET|PUT|DELETE /api/playlists/{id}   PUT {"name"?, "track_ids"? (replace/reorder), "add"? (append)}
+//   GET    /api/playlists/{id}.m3u              extended M3U with #EXTINF lines and absolute paths
+//   anything else: files under web_root (index.html for folders; no way above it).
+//
+// Security: this increment has no authentication, so the default is to listen on 127.0.0.1 only. Exposing
+// it on other interfaces lets anyone who can reach the port read every catalogued file and change user state;
+// authentication arrives in a later increment. File paths come only from the catalog (stream, M3U), never
+// from a request.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+namespace audiorium::library {
+class Library;
+}
+
+namespace audiorium::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                   // 0: pick a free port (see Server::port())
+  std::filesystem::path web_root;    // empty or missing: "/" says the web app is not installed
+  int threads = 8;                   // worker threads (requests are served in parallel, the library serialised)
+  std::size_t max_upload_bytes = 16 << 20;  // request bodies above this get 413
+};
+
+// The folder the build was configured with (<source>/web), the default web root of `audiorium serve`.
+std::filesystem::path default_web_root();
+
+class Server {
+ public:
+  // The library is borrowed and must outlive the server.
+  Server(library::Library& library, ServerOptions options);
+  ~Server();  // stops (gracefully) if running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving on background threads. Throws audiorium::Error if the address cannot be bound
+  // (port taken, bad host) or when already started.
+  void start();
+  // The bound port (the one chosen when options.port was 0); 0 before start().
+  int port() const;
+  const ServerOptions& options() const;
+  bool running() const;
+  // Stops accepting, lets requests in flight finish, joins the threads. Safe to call twice, or before start().
+  void stop();
+  // Blocks until the server has stopped (by stop() from another thread).
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// For `audiorium serve`: starts a server, prints where it listens to `log`, and serves until SIGINT or SIGTERM,
+// then stops gracefully. Returns the process exit code (0 after a signal). Throws like Server::start().
+int run_server(library::Library& library, const ServerOptions& options, std::ostream& log);
+
+}  // namespace audiorium::server
