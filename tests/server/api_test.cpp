@@ -209,7 +209,10 @@ TEST_F(ServerTest, ImageSearchMultipartAndRaw) {
 
   // Not an image: the decoder's message comes back.
   const auto msg = expect_error(c.Post("/api/search/image", std::string(2000, 'x'), "image/png"), 400);
-  EXPECT_FALSE(msg.empty());
+  EXPECT_EQ(msg.rfind("upload", 0), 0u) << "the decoder names the upload: " << msg;
+  httplib::MultipartFormDataItems fake = {{"image", std::string(2000, 'x'), "fake.png", "image/png"}};
+  const auto fake_msg = expect_error(c.Post("/api/search/image", fake), 400);
+  EXPECT_NE(fake_msg.find("fake.png"), std::string::npos) << fake_msg;
   httplib::MultipartFormDataItems text_part = {{"image", "hello", "notes.txt", "text/plain"}};
   expect_error(c.Post("/api/search/image", text_part), 415);
   expect_error(c.Post("/api/search/image", "hello", "text/plain"), 415);
