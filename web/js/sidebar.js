@@ -1,0 +1,140 @@
+// The sidebar: library status, search history, playlists, liked and recently played tracks.
+
+import { Api } from './api.js';
+import { h, errorBox, timeAgo, announce } from './dom.js';
+
+export class Sidebar {
+  constructor(app) {
+    this.app = app;
+    this.els = {
+      status: document.getElementById('status-body'),
+      searches: document.getElementById('searches-list'),
+      playlists: document.getElementById('playlists-list'),
+      newPlaylist: document.getElementById('new-playlist-form'),
+      newPlaylistName: document.getElementById('new-playlist-name'),
+      newPlaylistError: document.getElementById('new-playlist-error'),
+      likesCount: document.getElementById('likes-count'),
+      history: document.getElementById('history-list'),
+    };
+    this.playlists = [];
+    document.getElementById('btn-open-likes').addEventListener('click', () => app.openLikes());
+    document.getElementById('btn-refresh-status').addEventListener('click', () => this.loadStatus());
+    this.els.newPlaylist.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.createPlaylist();
+    });
+  }
+
+  loadAll() {
+    return Promise.all([this.loadStatus(), this.loadSearches(), this.loadPlaylists(), this.loadHistory()]);
+  }
+
+  async loadStatus() {
+    const box = this.els.status;
+    try {
+      const s = await Api.status();
+      this.app.libraryEmpty = !s.tracks;
+      const rows = [
+        ['Tracks', s.tracks.toLocaleString()],
+        ['Music', `${s.hours.toFixed(1)} h`],
+        ['Index', s.index ? `${s.index.type || '—'} · ${s.index.size} × ${s.index.dim}` : '—'],
+        ['Embedder', s.embedder],
+        ['Scan errors', String(s.scan_errors)],
+      ];
+      box.replaceChildren(
+        s.tracks ? null : h('p', { class: 'empty-library', role: 'status' },
+          'No music indexed yet — run ', h('code', { text: 'audiorium index ~/Music' })),
+        h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+        s.scan_errors ? h('p', { class: 'hint' }, 'Files that could not be read are listed by ', h('code', { text: 'audiorium info' }), '.') : null,
+        h('p', { class: 'hint', text: `Audiorium ${s.version}` }));
+      this.app.showLibraryState(s);
+    } catch (e) {
+      box.replaceChildren(errorBox(e, 'Status'));
+    }
+  }
+
+  async loadSearches() {
+    const list = this.els.searches;
+    try {
+      const { searches } = await Api.searches(30);
+      // Most recent first; the same prompt twice is shown once.
+      const seen = new Set();
+      const unique = searches.filter((s) => {
+        const key = `${s.kind}:${s.query}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      }).slice(0, 15);
+      if (!unique.length) {
+        list.replaceChildren(h('li', { class: 'empty', text: 'No searches yet.' }));
+        return;
+      }
+      list.replaceChildren(...unique.map((s) => h('li', {},
+        s.kind === 'text'
+          ? h('button', { type: 'button', class: 'link', title: `Search again (${timeAgo(s.at)})`,
+                          'aria-label': `Search again: ${s.query}`, onclick: () => this.app.runSearch(s.query) }, s.query)
+          : h('span', { class: 'muted', title: 'Photo searches cannot be re-run: the photo is not kept' }, `📷 ${s.query}`))));
+    } catch (e) {
+      list.replaceChildren(h('li', {}, errorBox(e, 'Search history')));
+    }
+  }
+
+  async loadPlaylists() {
+    const list = this.els.playlists;
+    try {
+      const { playlists } = await Api.playlists();
+      this.playlists = playlists;
+      if (!playlists.length) {
+        list.replaceChildren(h('li', { class: 'empty', text: 'No playlists yet.' }));
+        return;
+      }
+      list.replaceChildren(...playlists.map((p) => h('li', {},
+        h('button', { type: 'button', class: 'link', 'aria-label': `Open playlist ${p.name} (${p.track_count} tracks)`,
+                      onclick: () => this.app.openPlaylist(p.id) },
+          p.name, h('span', { class: 'count', 'aria-hidden': 'true', text: String(p.track_count) })))));
+    } catch (e) {
+      list.replaceChildren(h('li', {}, errorBox(e, 'Playlists')));
+    }
+  }
+
+  async createPlaylist(trackIds = []) {
+    const name = this.els.newPlaylistName.value.trim();
+    this.els.newPlaylistError.replaceChildren();
+    if (!name) {
+      this.els.newPlaylistError.append(errorBox(new Error('Give the playlist a name.'), 'New playlist'));
+      this.els.newPlaylistName.focus();
+      return;
+    }
+    try {
+      const p = await Api.createPlaylist(name, trackIds);
+      this.els.newPlaylistName.value = '';
+      announce(`Created playlist “${p.name}”.`);
+      await this.loadPlaylists();
+    } catch (e) {
+      this.els.newPlaylistError.append(errorBox(e, 'New playlist'));
+    }
+  }
+
+  async loadHistory() {
+    const list = this.els.history;
+    try {
+      const { history } = await Api.history(15);
+      const items = history.filter((e) => e.track);
+      if (!items.length) {
+        list.replaceChildren(h('li', { class: 'empty', text: 'Nothing played yet.' }));
+        return;
+      }
+      list.replaceChildren(...items.map((e) => h('li', {},
+        h('button', { type: 'button', class: 'link', title: `Played ${timeAgo(e.played_at)}`,
+                      'aria-label': `Play ${e.track.title} again and start a queue from it`,
+                      onclick: () => this.app.player.playFrom(e.track) },
+          e.track.title, h('span', { class: 'count', text: timeAgo(e.played_at) })))));
+    } catch (e) {
+      list.replaceChildren(h('li', {}, errorBox(e, 'Recently played')));
+    }
+  }
+
+  historyChanged() { this.loadHistory(); }
+
+  setLikesCount(n) { this.els.likesCount.textContent = n ? String(n) : ''; }
+}
