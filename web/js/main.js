@@ -3,6 +3,7 @@
 import { Api } from './api.js';
 import { h, errorBox, announce, isTypingTarget, formatTime } from './dom.js';
 import { Player } from './player.js';
+import { fillIcons } from './icons.js';
 import { Sidebar } from './sidebar.js';
 import { createMessage, trackList, understanding } from './tracks.js';
 
@@ -13,6 +14,7 @@ class App {
     this.input = document.getElementById('prompt');
     this.liked = new Set();
     this.libraryEmpty = false;
+    fillIcons();
     this.player = new Player(this);
     this.sidebar = new Sidebar(this);
     this.bindComposer();
@@ -123,7 +125,7 @@ class App {
     this.closeSidebarOnPhone();
     const url = URL.createObjectURL(file);
     const thumb = h('img', { class: 'photo-thumb', src: url, alt: `Your photo ${file.name || ''}`.trim() });
-    thumb.addEventListener('error', () => thumb.replaceWith(h('span', { class: 'chip', text: '📷 (no preview for this format)' })), { once: true });
+    thumb.addEventListener('error', () => thumb.replaceWith(h('span', { class: 'chip', text: 'no preview for this format' })), { once: true });
     const msg = createMessage(this.conversation, {
       kind: 'photo', label: `Photo search: ${file.name || 'photo'}`,
       promptNodes: [thumb, h('p', { class: 'prompt-text', text: `Music for this photo${file.name ? ` (${file.name})` : ''}` })],

@@ -3,6 +3,7 @@
 
 import { Api } from './api.js';
 import { h, formatTime, artistAlbum, errorBox, announce } from './dom.js';
+import { setIcon } from './icons.js';
 
 const REFILL_WHEN_LEFT = 3;   // fetch more when this few tracks are left after the current one
 const QUEUE_LENGTH = 20;
@@ -68,7 +69,8 @@ export class Player {
     els.mute.addEventListener('click', () => { audio.muted = !audio.muted; });
     audio.addEventListener('volumechange', () => {
       els.mute.setAttribute('aria-pressed', String(audio.muted));
-      els.mute.textContent = audio.muted || audio.volume === 0 ? '🔇' : '🔊';
+      setIcon(els.mute, audio.muted || audio.volume === 0 ? 'mute' : 'volume');
+      els.mute.setAttribute('aria-label', audio.muted ? 'Unmute' : 'Mute');
       els.volume.setAttribute('aria-valuetext', audio.muted ? 'muted' : `${Math.round(audio.volume * 100)}%`);
     });
     audio.addEventListener('play', () => this.renderPlayState());
@@ -301,7 +303,7 @@ export class Player {
 
   renderPlayState() {
     const playing = !this.audio.paused && !!this.current;
-    this.els.play.textContent = playing ? '⏸' : '▶';
+    setIcon(this.els.play, playing ? 'pause' : 'play');
     this.els.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
     this.els.play.setAttribute('aria-pressed', String(playing));
     document.body.classList.toggle('is-playing', playing);
@@ -319,6 +321,10 @@ export class Player {
 
   renderQueue() {
     const list = this.els.list;
+    // Keep keyboard focus on the same row and button across the re-render.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const keep = focused && focused.closest('[data-index]')
+      ? { index: focused.closest('[data-index]').dataset.index, act: focused.dataset.act || null } : null;
     list.replaceChildren();
     const count = document.getElementById('queue-count');
     if (count) count.textContent = this.queue.length ? String(Math.max(0, this.queue.length - this.index - 1)) : '';
@@ -341,17 +347,18 @@ export class Player {
                         disabled: i === 0, onclick: () => this.move(i, -1), text: '↑' }),
           h('button', { type: 'button', class: 'icon', 'data-act': 'down', 'aria-label': `Move ${label} down`, title: 'Move down',
                         disabled: i === this.queue.length - 1, onclick: () => this.move(i, 1), text: '↓' }),
-          h('button', { type: 'button', class: 'icon', 'aria-label': `More like ${label}: replace the rest of the queue`,
+          h('button', { type: 'button', class: 'icon', 'data-act': 'more', 'aria-label': `More like ${label}: replace the rest of the queue`,
                         title: 'More like this (replaces the rest of the queue)', onclick: () => this.moreLikeThis(i), text: '≈' }),
           h('button', { type: 'button', class: 'icon', 'data-act': 'remove', 'aria-label': `Remove ${label} from the queue`,
                         title: 'Remove', onclick: () => this.remove(i), text: '✕' }))));
     });
+    if (keep) this.focusQueueItem(Math.min(Number(keep.index), this.queue.length - 1), keep.act);
   }
 
   focusQueueItem(i, act = 'remove') {
     const item = this.els.list.querySelector(`[data-index="${i}"]`);
     if (!item) return;
-    const target = item.querySelector(`[data-act="${act}"]:not([disabled])`) || item.querySelector('.queue-play');
+    const target = (act && item.querySelector(`[data-act="${act}"]:not([disabled])`)) || item.querySelector('.queue-play');
     if (target) target.focus();
   }
 }

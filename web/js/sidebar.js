@@ -41,12 +41,12 @@ export class Sidebar {
         ['Embedder', s.embedder],
         ['Scan errors', String(s.scan_errors)],
       ];
-      box.replaceChildren(
+      box.replaceChildren(...[
         s.tracks ? null : h('p', { class: 'empty-library', role: 'status' },
           'No music indexed yet — run ', h('code', { text: 'audiorium index ~/Music' })),
         h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
         s.scan_errors ? h('p', { class: 'hint' }, 'Files that could not be read are listed by ', h('code', { text: 'audiorium info' }), '.') : null,
-        h('p', { class: 'hint', text: `Audiorium ${s.version}` }));
+        h('p', { class: 'hint', text: `Audiorium ${s.version}` })].filter(Boolean));
       this.app.showLibraryState(s);
     } catch (e) {
       box.replaceChildren(errorBox(e, 'Status'));

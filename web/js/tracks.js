@@ -1,6 +1,7 @@
 // Result rows and the "messages" of the conversation (one per search, photo, similar list or collection).
 
 import { h, formatTime, artistAlbum, errorBox } from './dom.js';
+import { icon } from './icons.js';
 
 let messageCounter = 0;
 
@@ -16,7 +17,7 @@ export function trackRow(app, t, opts = {}) {
   const reasons = t.summary ? h('p', { class: 'reasons', text: t.summary }) : null;
   return h('li', { class: 'track', dataset: { trackId: String(t.id) } },
     h('button', { type: 'button', class: 'play', 'aria-label': `Play ${label}${opts.onPlay ? '' : ' and start a queue from it'}`,
-                  title: 'Play', onclick: () => (opts.onPlay ? opts.onPlay(t) : app.player.playFrom(t)), text: '▶' }),
+                  title: 'Play', onclick: () => (opts.onPlay ? opts.onPlay(t) : app.player.playFrom(t)) }, icon('play')),
     h('div', { class: 'track-main' },
       h('p', { class: 'track-title' }, t.rank ? h('span', { class: 'rank', text: `${t.rank}.` }) : null,
         h('span', { text: t.title }), score),
@@ -26,7 +27,7 @@ export function trackRow(app, t, opts = {}) {
       h('button', { type: 'button', class: 'icon', 'aria-label': `More like ${label}`, title: 'More like this',
                     onclick: () => app.showSimilar(t), text: '≈' }),
       h('button', { type: 'button', class: 'icon', 'aria-label': `Add ${label} to a playlist`, title: 'Add to playlist',
-                    onclick: (e) => app.addToPlaylist(t, e.currentTarget), text: '＋' }),
+                    onclick: (e) => app.addToPlaylist(t, e.currentTarget) }, icon('plus')),
       like,
       ...(opts.extra ? opts.extra(t) : [])));
 }
