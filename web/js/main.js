@@ -64,7 +64,7 @@ class App {
     try {
       const data = await Api.search(text, 10);
       msg.done(understanding(data), this.resultsOrEmpty(data.results, 'Nothing in the library fits this prompt.'),
-        h('p', { class: 'hint', text: `Drawn from the best ${data.pool} · random seed ${data.random_seed}` }));
+        data.results.length ? h('p', { class: 'hint', text: `Drawn from the best ${data.pool} · random seed ${data.random_seed}` }) : null);
       this.sidebar.loadSearches();
     } catch (e) {
       msg.fail(e, 'Search');

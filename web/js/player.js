@@ -132,6 +132,7 @@ export class Player {
     this.els.total.textContent = formatTime(t.duration_s);
     this.renderNow(t);
     this.renderQueue();
+    this.revealCurrent();
     this.loadDetails(t);
     if (autoplay) {
       const token = ++this.loadToken;
@@ -353,6 +354,17 @@ export class Player {
                         title: 'Remove', onclick: () => this.remove(i), text: '✕' }))));
     });
     if (keep) this.focusQueueItem(Math.min(Number(keep.index), this.queue.length - 1), keep.act);
+  }
+
+  // Scrolls the queue panel (only it) so the playing track is in view.
+  revealCurrent() {
+    const panel = document.getElementById('queue-panel');
+    const item = this.els.list.querySelector('.queue-item.is-current');
+    if (!panel || !item || item.offsetParent !== panel) return;
+    const top = item.offsetTop;
+    if (top < panel.scrollTop || top + item.offsetHeight > panel.scrollTop + panel.clientHeight) {
+      panel.scrollTop = Math.max(0, top - panel.clientHeight / 3);
+    }
   }
 
   focusQueueItem(i, act = 'remove') {

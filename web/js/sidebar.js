@@ -2,6 +2,7 @@
 
 import { Api } from './api.js';
 import { h, errorBox, timeAgo, announce } from './dom.js';
+import { icon } from './icons.js';
 
 export class Sidebar {
   constructor(app) {
@@ -73,7 +74,8 @@ export class Sidebar {
         s.kind === 'text'
           ? h('button', { type: 'button', class: 'link', title: `Search again (${timeAgo(s.at)})`,
                           'aria-label': `Search again: ${s.query}`, onclick: () => this.app.runSearch(s.query) }, s.query)
-          : h('span', { class: 'muted', title: 'Photo searches cannot be re-run: the photo is not kept' }, `📷 ${s.query}`))));
+          : h('span', { class: 'muted', title: 'Photo searches cannot be re-run: the photo is not kept' }, icon('camera'), ' ', s.query,
+            h('span', { class: 'visually-hidden', text: ' (photo search)' })))));
     } catch (e) {
       list.replaceChildren(h('li', {}, errorBox(e, 'Search history')));
     }
