@@ -168,10 +168,13 @@ export class Player {
   async onAudioError() {
     const t = this.current;
     if (!t || !this.audio.getAttribute('src')) return;
-    // The <audio> element hides the server's message: ask once more with a one-byte Range to read it.
+    // The <audio> element hides the server's message: ask once more and read it (without a Range header, which
+    // the server would apply to the error body too; a healthy stream is aborted as soon as its headers arrive).
     let message = this.audio.error ? `the browser cannot play this file (code ${this.audio.error.code})` : 'playback failed';
+    const controller = new AbortController();
     try {
-      const res = await fetch(Api.streamUrl(t.id), { headers: { Range: 'bytes=0-0' } });
+      const res = await fetch(Api.streamUrl(t.id), { signal: controller.signal });
+      if (res.ok) controller.abort();
       if (!res.ok) {
         const body = await res.json().catch(() => null);
         if (body && body.error) message = body.error.message;
@@ -385,7 +388,7 @@ function pick(d, ...names) {
 export function describe(d) {
   const out = [];
   const bpm = pick(d, 'tempo_bpm', 'tempo', 'bpm');
-  if (bpm !== undefined) out.push({ text: `${Math.round(bpm)} BPM`, title: 'Tempo' });
+  if (bpm !== undefined && bpm > 0) out.push({ text: `${Math.round(bpm)} BPM`, title: 'Tempo' });
   const key = pick(d, 'key', 'key_index', 'key_pitch_class');
   const mode = pick(d, 'mode', 'key_mode', 'major');
   if (key !== undefined && key >= 0 && key < 12) {
