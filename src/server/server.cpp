@@ -33,6 +33,7 @@
 #include "recommend/recommender.h"
 #include "recommend/search.h"
 #include "server/params.h"
+#include "server/subsonic.h"
 
 #ifndef AUDIORIUM_WEB_DIR
 #define AUDIORIUM_WEB_DIR "web"
@@ -275,6 +276,7 @@ struct Server::Impl {
   void similar(const httplib::Request&, httplib::Response&);
   void queue(const httplib::Request&, httplib::Response&);
   void stream(const httplib::Request&, httplib::Response&);
+  void stream_track(int64_t id, const httplib::Request&, httplib::Response&);
   void history_get(const httplib::Request&, httplib::Response&);
   void history_post(const httplib::Request&, httplib::Response&);
   void likes_get(const httplib::Request&, httplib::Response&);
@@ -316,6 +318,9 @@ void Server::Impl::install_routes() {
   route("PUT", "/api/playlists/([^/.]+)", [this](R q, W s) { playlist_put(q, s); });
   route("DELETE", "/api/playlists/([^/.]+)", [this](R q, W s) { playlist_delete(q, s); });
   install_method_not_allowed();
+  subsonic::install(http, {options.user, options.password},
+                    {[this](const std::function<void(library::Library&)>& f) { service.with(f); },
+                     [this](int64_t id, R q, W s) { stream_track(id, q, s); }});
 }
 
 // A known path with the wrong method gets 405 and an Allow header; an unknown /api path gets a JSON 404.
@@ -626,7 +631,10 @@ void Server::Impl::queue(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Server::Impl::stream(const httplib::Request& req, httplib::Response& res) {
-  const int64_t id = parse_id("track", match(req, 1));
+  stream_track(parse_id("track", match(req, 1)), req, res);
+}
+
+void Server::Impl::stream_track(int64_t id, const httplib::Request& req, httplib::Response& res) {
   // The path comes from the catalog only; nothing the client sends reaches the file system.
   const fs::path path = service.with([&](library::Library& lib) { return fs::path(require_track(lib, id).path); });
   auto file = std::make_shared<std::ifstream>(path, std::ios::binary);

@@ -42,6 +42,9 @@ struct ServerOptions {
   std::filesystem::path web_root;    // empty or missing: "/" says the web app is not installed
   int threads = 8;                   // worker threads (requests are served in parallel, the library serialised)
   std::size_t max_upload_bytes = 16 << 20;  // request bodies above this get 413
+  // The Subsonic API's one user (src/server/subsonic.h); empty: that API refuses every request. The password
+  // stays in memory only: Subsonic token auth needs it in clear, so it is never stored.
+  std::string user, password;
 };
 
 // The folder the build was configured with (<source>/web), the default web root of `audiorium serve`.
