@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -17,6 +18,7 @@
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "image/mood.h"
+#include "library/json_views.h"
 #include "library/library.h"
 #include "query/parser.h"
 #include "recommend/ordering.h"
@@ -47,14 +49,14 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-json track_json(const audiorium::catalog::Track& t) {
-  return {{"id", t.id},
-          {"path", t.path},
-          {"title", t.display_title()},
-          {"artist", t.tags.artist},
-          {"album", t.tags.album},
-          {"genre", t.tags.genre},
-          {"duration_s", t.duration_s}};
+using audiorium::library::track_json;
+
+// The tracks a result list names, read once.
+std::map<int64_t, audiorium::catalog::Track> tracks_of(Library& lib, const std::vector<int64_t>& ids) {
+  std::map<int64_t, audiorium::catalog::Track> out;
+  for (auto id : ids)
+    if (auto t = lib.catalog().track(id)) out.emplace(id, std::move(*t));
+  return out;
 }
 
 std::string track_line(const audiorium::catalog::Track& t) {
@@ -152,18 +154,9 @@ void print_results(Library& lib, const Common& c, const std::string& heading, in
                    const json& options) {
   const auto seed_track = lib.catalog().track(seed_id);
   if (c.json) {
-    json out = {{"seed_track", seed_track ? track_json(*seed_track) : json()}, {"random_seed", seed}, {"options", options}};
-    out["results"] = json::array();
-    int rank = 1;
-    for (const auto& r : results) {
-      auto t = lib.catalog().track(r.id);
-      if (!t) continue;
-      auto j = track_json(*t);
-      j["score"] = r.score;
-      j["rank"] = rank++;
-      out["results"].push_back(j);
-    }
-    std::cout << out.dump(2) << "\n";
+    std::vector<int64_t> ids;
+    for (const auto& r : results) ids.push_back(r.id);
+    std::cout << audiorium::library::candidates_json(seed_track, results, tracks_of(lib, ids), seed, options).dump(2) << "\n";
     return;
   }
   std::cout << heading << " \"" << (seed_track ? track_line(*seed_track) : "?") << "\" (seed " << seed << ")\n";
@@ -220,32 +213,9 @@ struct SearchCli {
 void print_search(Library& lib, const Common& c, const std::string& heading,
                   const audiorium::recommend::SearchResponse& response, std::uint64_t seed, const json& extra) {
   if (c.json) {
-    json out = extra;
-    out["random_seed"] = seed;
-    out["understood"] = response.understood;
-    out["ignored"] = response.ignored;
-    out["notes"] = response.notes;
-    out["pool"] = response.pool;
-    out["results"] = json::array();
-    int rank = 1;
-    for (const auto& r : response.results) {
-      const auto t = lib.catalog().track(r.id);
-      if (!t) continue;
-      auto j = track_json(*t);
-      j["rank"] = rank++;
-      j["score"] = r.score;
-      json parts = json::object();
-      if (r.vector_part) parts["vector"] = *r.vector_part;
-      if (r.descriptor_part) parts["descriptor"] = *r.descriptor_part;
-      if (r.tag_part) parts["tags"] = *r.tag_part;
-      j["parts"] = parts;
-      j["reasons"] = json::array();
-      for (const auto& reason : r.reasons)
-        j["reasons"].push_back({{"kind", reason.kind}, {"text", reason.text}, {"strength", reason.strength}});
-      j["summary"] = r.summary;
-      out["results"].push_back(j);
-    }
-    std::cout << out.dump(2) << "\n";
+    std::vector<int64_t> ids;
+    for (const auto& r : response.results) ids.push_back(r.id);
+    std::cout << audiorium::library::search_response_json(response, tracks_of(lib, ids), seed, extra).dump(2) << "\n";
     return;
   }
   std::cout << heading << " (seed " << seed << ")\n";

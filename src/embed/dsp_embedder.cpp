@@ -175,6 +175,10 @@ class StandardisingFinisher final : public Finisher {
       }
     }
     l2_normalise(out);
+    // A track equal to the library mean in every dimension (or the only track) has nothing left after
+    // standardisation; give it the uniform unit vector so it stays searchable rather than breaking the index.
+    if (std::all_of(out.begin(), out.end(), [](float x) { return x == 0.0f; }))
+      std::fill(out.begin(), out.end(), 1.0f / std::sqrt(static_cast<float>(out.size())));
     return out;
   }
 

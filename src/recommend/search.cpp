@@ -296,7 +296,10 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
       const auto it = t.descriptors.find(tg.descriptor);
       if (it == t.descriptors.end()) continue;
       const bool from_image = tg.reason.rfind("image:", 0) == 0;
-      const std::string word = (tg.negated ? "not " : "") + tg.reason;
+      // The vocabulary's reason may already be negative ("no drums"); only prefix plain words.
+      const bool says_no = tg.reason.rfind("no ", 0) == 0 || tg.reason.rfind("not ", 0) == 0 ||
+                           tg.reason.rfind("without ", 0) == 0;
+      const std::string word = (tg.negated && !says_no ? "not " : "") + tg.reason;
       const std::string key = tg.descriptor + (from_image ? "#image" : "");
       auto found = std::find_if(per_descriptor.begin(), per_descriptor.end(), [&](const auto& p) { return p.first == key; });
       if (found == per_descriptor.end()) {

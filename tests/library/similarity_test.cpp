@@ -77,3 +77,21 @@ TEST_F(SimilarityTest, UnknownTrackIsAnError) {
   auto lib = Library::open(tmp_->path() / "data");
   EXPECT_THROW(lib.recommender().similar(999999, {}), audiorium::Error);
 }
+
+// A library of one track: standardisation leaves nothing, yet the index, search and info must still work.
+TEST(SingleTrackLibrary, IndexesAndSearchesWithoutErrors) {
+  TempDir tmp;
+  fs::create_directories(tmp / "music");
+  audiorium::testing::write_wav(tmp / "music" / "only.wav", audiorium::testing::sine(440, 5.0, 22050), 22050);
+  auto lib = Library::open(tmp / "data");
+  const auto report = lib.scan(tmp / "music", {});
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(lib.index_info().vectors, 1u);
+  const auto id = lib.catalog().tracks().front().id;
+  const auto v = lib.embedding(id);
+  ASSERT_TRUE(v);
+  double norm = 0;
+  for (float x : *v) norm += static_cast<double>(x) * x;
+  EXPECT_NEAR(norm, 1.0, 1e-4);
+  EXPECT_TRUE(lib.recommender().similar(id, {}).empty());
+}
