@@ -30,9 +30,13 @@ for img in dusk sunset; do
   "$bin" --data "$data" image "$images/$img.png" -k 5 --seed 3 || true
   echo
 done
-echo "Try it yourself:"
+echo "Try it yourself (in another terminal while the server runs):"
 echo "  $bin --data $data similar \"<title fragment>\" -k 10"
 echo "  $bin --data $data queue \"<title fragment>\" --length 20 --seed 3"
 echo "  $bin --data $data search \"slow dark piano\" -k 10"
 echo "  $bin --data $data image photo.jpg -k 10"
 echo "  $bin --data $data info --json"
+echo
+port=${AUDIORIUM_PORT:-8080}
+echo "== Serving the web app: open http://127.0.0.1:$port  (Ctrl-C stops it)"
+exec "$bin" --data "$data" serve --port "$port"
