@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config ninja-build
+  build-essential cmake pkg-config ninja-build python3
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
   libfftw3-dev libebur128-dev libchromaprint-dev libtag1-dev
   libfaiss-dev libopenblas-dev libomp-dev

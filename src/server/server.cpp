@@ -27,6 +27,7 @@
 
 #include "core/error.h"
 #include "image/mood.h"
+#include "library/json_views.h"
 #include "library/library.h"
 #include "query/parser.h"
 #include "recommend/ordering.h"
@@ -76,15 +77,7 @@ class LibraryService {
 
 // --- JSON shapes (the same as `audiorium --json ...`) -----------------------------------------------------------
 
-json track_json(const Track& t) {
-  return {{"id", t.id},
-          {"path", t.path},
-          {"title", t.display_title()},
-          {"artist", t.tags.artist},
-          {"album", t.tags.album},
-          {"genre", t.tags.genre},
-          {"duration_s", t.duration_s}};
-}
+using library::track_json;
 
 json track_detail_json(const Track& t) {
   json j = track_json(t);
@@ -455,31 +448,7 @@ json Server::Impl::search_response_json(const recommend::SearchResponse& respons
     for (const auto& r : response.results)
       if (auto t = lib.catalog().track(r.id)) tracks.emplace(r.id, std::move(*t));
   });
-  out["random_seed"] = seed;
-  out["understood"] = response.understood;
-  out["ignored"] = response.ignored;
-  out["notes"] = response.notes;
-  out["pool"] = response.pool;
-  out["results"] = json::array();
-  int rank = 1;
-  for (const auto& r : response.results) {
-    const auto it = tracks.find(r.id);
-    if (it == tracks.end()) continue;
-    auto j = track_json(it->second);
-    j["rank"] = rank++;
-    j["score"] = r.score;
-    json parts = json::object();
-    if (r.vector_part) parts["vector"] = *r.vector_part;
-    if (r.descriptor_part) parts["descriptor"] = *r.descriptor_part;
-    if (r.tag_part) parts["tags"] = *r.tag_part;
-    j["parts"] = parts;
-    j["reasons"] = json::array();
-    for (const auto& reason : r.reasons)
-      j["reasons"].push_back({{"kind", reason.kind}, {"text", reason.text}, {"strength", reason.strength}});
-    j["summary"] = r.summary;
-    out["results"].push_back(j);
-  }
-  return out;
+  return library::search_response_json(response, tracks, seed, std::move(out));
 }
 
 void Server::Impl::search(const httplib::Request& req, httplib::Response& res) {
@@ -571,26 +540,13 @@ void Server::Impl::searches(const httplib::Request& req, httplib::Response& res)
 json Server::Impl::results_json(int64_t seed_id, const std::vector<recommend::Candidate>& results,
                                  std::uint64_t seed, const json& options_json) {
   std::optional<Track> seed_track;
-  std::vector<Track> tracks;
+  std::map<int64_t, Track> tracks;
   service.with([&](library::Library& lib) {
     seed_track = lib.catalog().track(seed_id);
-    for (const auto& r : results) {
-      auto t = lib.catalog().track(r.id);
-      tracks.push_back(t ? std::move(*t) : Track{});
-    }
+    for (const auto& r : results)
+      if (auto t = lib.catalog().track(r.id)) tracks.emplace(r.id, std::move(*t));
   });
-  json out = {{"seed_track", seed_track ? track_json(*seed_track) : json()}, {"random_seed", seed},
-              {"options", options_json}};
-  out["results"] = json::array();
-  int rank = 1;
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (tracks[i].id == 0) continue;
-    auto j = track_json(tracks[i]);
-    j["score"] = results[i].score;
-    j["rank"] = rank++;
-    out["results"].push_back(j);
-  }
-  return out;
+  return library::candidates_json(seed_track, results, tracks, seed, options_json);
 }
 
 void Server::Impl::similar(const httplib::Request& req, httplib::Response& res) {
@@ -636,6 +592,10 @@ void Server::Impl::stream(const httplib::Request& req, httplib::Response& res) {
 
 void Server::Impl::stream_track(int64_t id, const httplib::Request& req, httplib::Response& res) {
   // The path comes from the catalog only; nothing the client sends reaches the file system.
+  // We answer ranges ourselves (httplib 0.11 does not check them against the size, and would slice again —
+  // error bodies included, so this comes before anything can fail): the ranges it parsed are dropped.
+  // The Request object is not const in httplib; only the handler's view is.
+  const_cast<httplib::Request&>(req).ranges.clear();
   const fs::path path = service.with([&](library::Library& lib) { return fs::path(require_track(lib, id).path); });
   auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
   std::error_code ec;
@@ -649,10 +609,6 @@ void Server::Impl::stream_track(int64_t id, const httplib::Request& req, httplib
     res.set_header("Content-Range", "bytes */" + std::to_string(size));
     throw;
   }
-  // We answer ranges ourselves (httplib 0.11 does not check them against the size, and would slice again):
-  // the ranges it parsed are dropped. The Request object is not const in httplib; only the handler's view is.
-  const_cast<httplib::Request&>(req).ranges.clear();
-
   const std::uint64_t first = range ? range->first : 0;
   const std::uint64_t length = range ? range->length() : size;
   res.set_header("Accept-Ranges", "bytes");

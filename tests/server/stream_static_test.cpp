@@ -93,6 +93,12 @@ TEST_F(StreamTest, UnknownAndInvalidIds) {
   expect_error(c.Get("/api/stream/999999"), 404);
   expect_error(c.Get("/api/stream/abc"), 400);
   expect_error(c.Get("/api/stream/-1"), 400);
+  // An error answered to a ranged request keeps its whole JSON body (the range applies to audio only).
+  const auto r = c.Get("/api/stream/999999", {{"Range", "bytes=0-0"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_GT(r->body.size(), 10u) << r->body;
+  EXPECT_NE(r->body.find("\"error\""), std::string::npos) << r->body;
 }
 
 TEST_F(StreamTest, StaticFilesAndIndex) {
