@@ -894,6 +894,16 @@ void Server::start() {
     im.stopped = true;
     im.stopped_cv.notify_all();
   });
+  // httplib 0.11's stop() does nothing until the listening thread has marked itself running, so a stop()
+  // right after start() would leave that thread in accept() for ever. Return only once it is running (or gone).
+  for (;;) {
+    if (im.http.is_running()) break;
+    {
+      std::lock_guard<std::mutex> lock(im.state_mutex);
+      if (im.stopped) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 int Server::port() const { return impl_->bound_port; }
@@ -940,8 +950,9 @@ int run_server(library::Library& library, const ServerOptions& options, std::ost
       << "Press Ctrl-C to stop.\n"
       << std::flush;
   if (options.host != "127.0.0.1" && options.host != "localhost" && options.host != "::1")
-    log << "warning: there is no authentication yet; anyone who can reach " << options.host
-        << " can browse and stream the whole library\n" << std::flush;
+    log << "warning: the web page's API (/api) has no authentication yet; anyone who can reach " << options.host
+        << " can browse and stream the whole library (the Subsonic API /rest does require --user/--password)\n"
+        << std::flush;
 
   int signal_number = 0;
   while (server.running()) {

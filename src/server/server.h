@@ -18,10 +18,10 @@
 //   GET    /api/playlists/{id}.m3u              extended M3U with #EXTINF lines and absolute paths
 //   anything else: files under web_root (index.html for folders; no way above it).
 //
-// Security: this increment has no authentication, so the default is to listen on 127.0.0.1 only. Exposing
-// it on other interfaces lets anyone who can reach the port read every catalogued file and change user state;
-// authentication arrives in a later increment. File paths come only from the catalog (stream, M3U), never
-// from a request.
+// Security: the Subsonic API (/rest) requires the configured user (token or password); the page's JSON API
+// (/api) has no authentication yet, so the default is to listen on 127.0.0.1 only. Exposing it on other
+// interfaces lets anyone who can reach the port read every catalogued file and change user state. File paths
+// come only from the catalog (stream, M3U), never from a request.
 #pragma once
 
 #include <cstddef>
