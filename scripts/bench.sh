@@ -21,7 +21,7 @@ for jobs in 1 2; do
 done
 echo
 echo "== Vector index search (synthetic vectors)"
-"$build/bench/bench_index_search"
+"$build/bench/bench_index_search" 146   # dsp-v1's dimension
 echo
 echo "== Same-soundtrack retrieval quality (demo library, dsp-v1)"
 "$build/bench/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5

@@ -1,5 +1,7 @@
 #include "query/text.h"
 
+#include "core/utf8.h"
+
 #include <algorithm>
 #include <array>
 
@@ -7,53 +9,17 @@ namespace audiorium::query::detail {
 
 namespace {
 
-// Strict UTF-8 decoding: false for an invalid, overlong or surrogate sequence (len is then 1).
+// Strict UTF-8 decoding (core/utf8.h): false for an invalid sequence, whose len is then 1.
 bool decode(std::string_view s, std::size_t pos, char32_t& cp, std::size_t& len) {
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  len = 1;
-  if (b0 < 0x80) {
-    cp = b0;
-    return true;
-  }
-  std::size_t need = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    need = 1; cp = b0 & 0x1F; min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    need = 2; cp = b0 & 0x0F; min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    need = 3; cp = b0 & 0x07; min = 0x10000;
-  } else {
+  len = utf8::decode(s, pos, cp);
+  if (len == 0) {
+    len = 1;
     return false;
   }
-  if (pos + need >= s.size()) return false;
-  for (std::size_t k = 1; k <= need; ++k) {
-    const auto b = static_cast<unsigned char>(s[pos + k]);
-    if ((b & 0xC0) != 0x80) return false;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-  len = need + 1;
   return true;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+void append_utf8(std::string& out, char32_t cp) { utf8::append(out, cp); }
 
 // Latin-1 supplement U+00C0..U+00FF folded to ASCII; nullptr: not a letter (× ÷).
 constexpr std::array<const char*, 64> kLatin1 = {
