@@ -362,6 +362,14 @@ Tags clean_tags(const Tags& in) {
     *s = clamp_utf8(sanitize_utf8(*s), kMaxTagBytes);
   return t;
 }
+
+// Parameters 1–19 of the track INSERT and UPDATE, which list the columns in the same order.
+void bind_track_columns(sql::Statement& q, const Track& t, const std::vector<uint32_t>& fingerprint_raw) {
+  q.bind_all(t.path, t.size_bytes, t.mtime_ns, t.duration_s, t.codec, t.sample_rate, t.channels, t.bit_rate,
+             t.tags.title, t.tags.artist, t.tags.album, t.tags.album_artist, t.tags.genre, t.tags.label,
+             t.tags.comment, t.tags.year, t.tags.track_number, t.fingerprint);
+  q.bind_blob(19, fingerprint_raw.data(), fingerprint_raw.size() * sizeof(uint32_t));
+}
 }  // namespace
 
 int64_t Catalog::commit_analysis(const TrackAnalysis& a) {
@@ -404,20 +412,14 @@ int64_t Catalog::commit_analysis(const TrackAnalysis& a) {
         "UPDATE tracks SET path = ?, size_bytes = ?, mtime_ns = ?, duration_s = ?, codec = ?, sample_rate = ?, "
         "channels = ?, bit_rate = ?, title = ?, artist = ?, album = ?, album_artist = ?, genre = ?, label = ?, "
         "comment = ?, year = ?, track_number = ?, fingerprint = ?, fingerprint_raw = ?, updated_at = ? WHERE id = ?");
-    q->bind_all(t.path, t.size_bytes, t.mtime_ns, t.duration_s, t.codec, t.sample_rate, t.channels, t.bit_rate,
-                t.tags.title, t.tags.artist, t.tags.album, t.tags.album_artist, t.tags.genre, t.tags.label,
-                t.tags.comment, t.tags.year, t.tags.track_number, t.fingerprint);
-    q->bind_blob(19, a.fingerprint_raw.data(), a.fingerprint_raw.size() * sizeof(uint32_t));
+    bind_track_columns(*q, t, a.fingerprint_raw);
     q->bind(20, now).bind(21, id).run();
   } else {
     auto q = impl.query(
         "INSERT INTO tracks(path, size_bytes, mtime_ns, duration_s, codec, sample_rate, channels, bit_rate, title, "
         "artist, album, album_artist, genre, label, comment, year, track_number, fingerprint, fingerprint_raw, "
         "added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    q->bind_all(t.path, t.size_bytes, t.mtime_ns, t.duration_s, t.codec, t.sample_rate, t.channels, t.bit_rate,
-                t.tags.title, t.tags.artist, t.tags.album, t.tags.album_artist, t.tags.genre, t.tags.label,
-                t.tags.comment, t.tags.year, t.tags.track_number, t.fingerprint);
-    q->bind_blob(19, a.fingerprint_raw.data(), a.fingerprint_raw.size() * sizeof(uint32_t));
+    bind_track_columns(*q, t, a.fingerprint_raw);
     q->bind(20, now).bind(21, now).run();
     id = sqlite3_last_insert_rowid(impl.db.get());
   }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/vector_math.h"
 
 namespace audiorium::embed {
 
@@ -145,14 +146,6 @@ void dynamics_block(std::vector<float>& out, const features::FrameFeatures& f, c
   out.push_back(static_cast<float>(std::clamp(d.loudness_lufs, -70.0, 0.0)));
   out.push_back(static_cast<float>(std::clamp(d.loudness_range_lu, 0.0, 60.0)));
   out.push_back(static_cast<float>(std::clamp(d.dynamic_range_db, 0.0, 100.0)));
-}
-
-void l2_normalise(std::vector<float>& v) {
-  double sq = 0;
-  for (float x : v) sq += static_cast<double>(x) * x;
-  if (sq <= 0) return;
-  const auto inv = static_cast<float>(1.0 / std::sqrt(sq));
-  for (float& x : v) x *= inv;
 }
 
 class StandardisingFinisher final : public Finisher {

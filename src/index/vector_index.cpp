@@ -204,14 +204,6 @@ std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& file) {
   return std::make_unique<FaissVectorIndex>(std::move(owned), hnsw_m);
 }
 
-void l2_normalise(std::span<float> v) {
-  double sum = 0;
-  for (float x : v) sum += double(x) * double(x);
-  if (sum == 0) return;
-  const double inv = 1.0 / std::sqrt(sum);
-  for (float& x : v) x = static_cast<float>(x * inv);
-}
-
 void configure_threads(int n) {
   n = std::max(1, n);
   omp_set_num_threads(n);

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/vector_math.h"
+
 namespace audiorium::index {
 
 struct Hit {
@@ -61,8 +63,8 @@ std::unique_ptr<VectorIndex> make_index(const std::string& factory, int dim, std
 // foreign file throws Error.
 std::unique_ptr<VectorIndex> load_index(const std::filesystem::path& file);
 
-// Scales v to unit length in place; a zero vector stays zero.
-void l2_normalise(std::span<float> v);
+// Scales v to unit length in place; a zero vector stays zero (core/vector_math.h, shared with the embedders).
+using audiorium::l2_normalise;
 
 // Sets the OpenMP threads FAISS uses (and OpenBLAS's, when that is the BLAS linked). On two shared
 // cores one thread is fastest for single queries: FAISS's OpenMP workers and OpenBLAS's pthreads

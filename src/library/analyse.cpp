@@ -13,14 +13,12 @@ namespace audiorium::library {
 
 namespace fs = std::filesystem;
 
-namespace {
-int64_t mtime_ns(const fs::path& file) {
+int64_t file_mtime_ns(const fs::path& file) {
   std::error_code ec;
   const auto t = fs::last_write_time(file, ec);
   if (ec) return 0;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
-}  // namespace
 
 catalog::TrackAnalysis analyse_file(const fs::path& file, const embed::Embedder& embedder,
                                     const audio::AnalysisWindow& window) {
@@ -42,7 +40,7 @@ catalog::TrackAnalysis analyse_file(const fs::path& file, const embed::Embedder&
   catalog::TrackAnalysis out;
   out.track.path = file.string();
   out.track.size_bytes = static_cast<int64_t>(size);
-  out.track.mtime_ns = mtime_ns(file);
+  out.track.mtime_ns = file_mtime_ns(file);
   out.track.duration_s = decoded.info.duration_s;
   out.track.codec = decoded.info.codec;
   out.track.sample_rate = decoded.info.source_sample_rate;

@@ -172,20 +172,15 @@ const recommend::SearchEngine& Library::search_engine() {
   auto& st = *state_;
   st.ensure_fresh();
   if (st.search && st.search_generation == st.index_generation) return *st.search;
-  const auto raw = st.catalog.vectors(st.embedder->id());
+  // Finished vectors come from the index, which holds exactly the tracks that have one.
   const auto descriptors = st.catalog.all_descriptors();
-  std::map<int64_t, catalog::Track> tracks;
-  for (auto& t : st.catalog.tracks()) tracks.emplace(t.id, std::move(t));
   std::vector<recommend::TrackFacts> facts;
-  facts.reserve(raw.ids.size());
-  const auto dim = static_cast<std::size_t>(raw.dim);
-  for (std::size_t r = 0; r < raw.ids.size(); ++r) {
-    const auto it = tracks.find(raw.ids[r]);
-    if (it == tracks.end()) continue;
-    const auto& t = it->second;
+  for (auto& t : st.catalog.tracks()) {
+    auto embedding = st.vindex->vector(t.id);
+    if (!embedding) continue;
     recommend::TrackFacts f;
     f.id = t.id;
-    f.embedding = st.finisher->apply(std::span<const float>(raw.data).subspan(r * dim, dim));
+    f.embedding = std::move(*embedding);
     if (const auto d = descriptors.find(t.id); d != descriptors.end()) f.descriptors = d->second;
     f.title = t.display_title();
     f.artist = t.tags.artist;

@@ -37,13 +37,6 @@ bool has_audio_extension(const fs::path& p) {
   return std::find(exts.begin(), exts.end(), ext) != exts.end();
 }
 
-int64_t mtime_ns_of(const fs::path& file) {
-  std::error_code ec;
-  const auto t = fs::last_write_time(file, ec);
-  if (ec) return 0;
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
 // A bounded hand-off from the analysing threads to the single writer, so memory stays flat
 // however far the analysers run ahead of SQLite.
 template <typename T>
@@ -168,7 +161,7 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
     const auto it = known.find(p.string());
     std::error_code sec;
     const auto size = static_cast<int64_t>(fs::file_size(p, sec));
-    if (it != known.end() && !sec && it->second.size_bytes == size && it->second.mtime_ns == mtime_ns_of(p)) {
+    if (it != known.end() && !sec && it->second.size_bytes == size && it->second.mtime_ns == file_mtime_ns(p)) {
       ++report.unchanged;
       continue;
     }

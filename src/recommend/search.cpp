@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "recommend/percentile.h"
 
 namespace audiorium::recommend {
 
@@ -108,11 +109,8 @@ const TrackFacts* SearchEngine::facts(int64_t id) const {
 
 double SearchEngine::percentile(const std::string& descriptor, double value) const {
   const auto it = columns_.find(descriptor);
-  if (it == columns_.end() || it->second.sorted.empty() || !std::isfinite(value)) return 0.5;
-  const auto& s = it->second.sorted;
-  const auto lo = std::lower_bound(s.begin(), s.end(), value) - s.begin();
-  const auto hi = std::upper_bound(s.begin(), s.end(), value) - s.begin();
-  return (static_cast<double>(lo + hi) / 2.0) / static_cast<double>(s.size());
+  if (it == columns_.end() || !std::isfinite(value)) return 0.5;
+  return midrank_percentile(it->second.sorted, value);
 }
 
 SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOptions& options) const {

@@ -1,5 +1,7 @@
 #include "recommend/tag_learner.h"
 
+#include "recommend/percentile.h"
+
 #include <algorithm>
 
 namespace audiorium::recommend {
@@ -9,13 +11,6 @@ double project(const std::vector<float>& v, const std::vector<float>& mean, cons
   double s = 0;
   for (std::size_t i = 0; i < d.size() && i < v.size(); ++i) s += (static_cast<double>(v[i]) - mean[i]) * d[i];
   return s;
-}
-
-double percentile(const std::vector<double>& sorted, double x) {
-  if (sorted.empty()) return 0.5;
-  const auto lo = std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin();
-  const auto hi = std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin();
-  return (static_cast<double>(lo + hi) / 2.0) / static_cast<double>(sorted.size());
 }
 }  // namespace
 
@@ -77,14 +72,14 @@ std::optional<std::vector<double>> TagModel::affinity(const std::string& word) c
   const auto& dir = direction(word);
   std::vector<double> out;
   out.reserve(dir.projections.size());
-  for (double p : dir.projections) out.push_back(percentile(dir.sorted_projections, p));
+  for (double p : dir.projections) out.push_back(midrank_percentile(dir.sorted_projections, p));
   return out;
 }
 
 std::optional<double> TagModel::affinity_of(const std::string& word, const std::vector<float>& vector) const {
   if (!knows(word)) return std::nullopt;
   const auto& dir = direction(word);
-  return percentile(dir.sorted_projections, project(vector, mean_, dir.d));
+  return midrank_percentile(dir.sorted_projections, project(vector, mean_, dir.d));
 }
 
 }  // namespace audiorium::recommend
