@@ -14,6 +14,12 @@ PACKAGES=(
   libopencv-dev libheif-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
 )
+# Neural model packs (optional at build time; ~0.8 GB): libtorch for the runtime plugin, python3-torch (the same
+# 1.13.1) for the tests' generated packs, OpenBLAS's OpenMP build so BLAS shares torch's thread pool.
+# AUDIORIUM_NO_TORCH=1 skips them; the project then builds and tests without the neural path.
+if [ "${AUDIORIUM_NO_TORCH:-0}" != "1" ]; then
+  PACKAGES+=(libtorch-dev python3-torch libopenblas0-openmp)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
