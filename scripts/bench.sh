@@ -25,3 +25,16 @@ echo "== Vector index search (synthetic vectors)"
 echo
 echo "== Same-soundtrack retrieval quality (demo library, dsp-v1)"
 "$build/bench/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5
+if [ -f "$build/libaudiorium_torch.so" ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  echo
+  echo "== Model packs (libtorch plugin; random-weight packs from tools/packs/make_test_pack.py)"
+  for size in tiny realistic; do
+    for kind in clap clip; do
+      [ -f "$scratch/packs-$size/$kind/manifest.json" ] ||
+        /usr/bin/python3 tools/packs/make_test_pack.py "$scratch/packs-$size/$kind" --kind "$kind" --size "$size" 2>/dev/null
+    done
+    echo "-- $size"
+    GLIBC_TUNABLES=glibc.malloc.mmap_max=0 OMP_WAIT_POLICY=PASSIVE "$build/bench/bench_neural_pack" \
+      --clap "$scratch/packs-$size/clap" --clip "$scratch/packs-$size/clip" --threads 2 --seconds 60
+  done
+fi

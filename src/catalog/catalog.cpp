@@ -564,6 +564,28 @@ std::optional<std::vector<float>> Catalog::vector(int64_t id, const std::string&
   return floats_from_blob(q->blob(1), q->integer(0), id);
 }
 
+void Catalog::put_vector(int64_t track_id, const std::string& embedder, const std::vector<float>& vector) {
+  if (vector.empty() || embedder.empty()) throw Error("catalog: an empty vector or embedder id cannot be stored");
+  Impl& impl = *impl_;
+  Transaction tx(*this);
+  impl.require_track(track_id, ("store a " + embedder + " vector for track " + std::to_string(track_id)).c_str());
+  const int dim = static_cast<int>(vector.size());
+  {
+    auto q = impl.query("SELECT dim FROM vectors WHERE embedder = ? AND track_id <> ? AND dim <> ? LIMIT 1");
+    q->bind_all(embedder, track_id, dim);
+    if (q->step())
+      throw Error("cannot store the vector of track " + std::to_string(track_id) + ": embedder " + embedder + " gave " +
+                  std::to_string(dim) + " dimensions but the catalog holds its vectors with " +
+                  std::to_string(q->integer(0)) + "; an embedder whose output changes needs a new id");
+  }
+  auto q = impl.query("INSERT OR REPLACE INTO vectors(track_id, embedder, dim, data) VALUES (?, ?, ?, ?)");
+  q->bind_all(track_id, embedder, dim);
+  q->bind_blob(4, vector.data(), vector.size() * sizeof(float));
+  q->run();
+  impl.bump_generation();
+  tx.commit();
+}
+
 VectorSet Catalog::vectors(const std::string& embedder) const {
   VectorSet set;
   set.embedder = embedder;

@@ -138,6 +138,10 @@ class Catalog {
   std::optional<std::vector<float>> vector(int64_t id, const std::string& embedder) const;
   VectorSet vectors(const std::string& embedder) const;  // all of one embedder, ordered by track id
   std::vector<std::string> embedders() const;            // embedders with at least one vector
+  // Stores (replaces) one embedder's raw vector of an existing track in its own transaction and bumps the
+  // generation: for embedders that run after the scan (model packs, `index --embedder clap`). Throws Error for an
+  // unknown track, an empty vector, or a dimension other than that of the embedder's vectors already stored.
+  void put_vector(int64_t track_id, const std::string& embedder, const std::vector<float>& vector);
 
   // Free-form state an embedder keeps with the library (e.g. standardisation statistics as JSON). It is
   // derived from the vectors, so it does not bump generation(): whoever stores it records in it the

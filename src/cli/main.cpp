@@ -14,6 +14,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/pack_commands.h"
+#include "cli/packs_command.h"
 #include "cli/serve_command.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -115,7 +117,7 @@ class ProgressBar {
 };
 
 int cmd_index(const Common& c, const std::string& folder, int jobs, bool full, double window_s,
-              const std::string& factory) {
+              const std::string& factory, const std::string& pack_embedder) {
   auto lib = open_library(c);
   audiorium::library::ScanOptions opts;
   opts.jobs = jobs;
@@ -125,6 +127,20 @@ int cmd_index(const Common& c, const std::string& folder, int jobs, bool full, d
   const auto report = lib.scan(folder, opts);
   if (factory != "auto") lib.rebuild_index(factory);
   const auto info = lib.index_info();
+  if (!pack_embedder.empty() && pack_embedder != "dsp-v1") {  // model pack vectors beside dsp-v1 (issue 6)
+    if (!c.json) std::cout << "Scanned " << report.files_found << " audio files with dsp-v1; now the pack:\n";
+    audiorium::cli::PackQuery q;
+    q.data_dir = lib.data_dir();
+    q.embedder = pack_embedder;
+    q.jobs = jobs;
+    q.json = c.json;
+    const auto pack = audiorium::cli::index_with_pack(q, opts.window);
+    if (c.json) std::cout << json{{"files_found", report.files_found}, {"added", report.added}, {"failed", report.failed},
+                                  {"index", {{"embedder", info.embedder}, {"vectors", info.vectors}}}, {"pack", pack}}
+                                 .dump(2)
+                          << "\n";
+    return 0;
+  }
   if (c.json) {
     json problems = json::array();
     for (const auto& p : report.problems) problems.push_back({{"path", p.path}, {"reason", p.reason}});
@@ -208,7 +224,22 @@ struct SearchCli {
   int max_per_artist = 2, max_per_album = 3;
   std::optional<std::uint64_t> seed;
   std::string vocabulary;
+  std::string embedder = "dsp-v1";  // or a model pack: clap, clap:<name>, clip+clap (issue 6)
+  int jobs = 0;
 };
+
+audiorium::cli::PackQuery pack_query(const Common& c, const SearchCli& s, std::uint64_t seed) {
+  audiorium::cli::PackQuery q;
+  q.data_dir = audiorium::resolve_data_dir(c.data.empty() ? std::nullopt : std::optional<fs::path>(c.data));
+  q.embedder = s.embedder;
+  q.k = s.k;
+  q.pool_factor = s.pool_factor;
+  q.temperature = s.temperature;
+  q.seed = seed;
+  q.jobs = s.jobs;
+  q.json = c.json;
+  return q;
+}
 
 void print_search(Library& lib, const Common& c, const std::string& heading,
                   const audiorium::recommend::SearchResponse& response, std::uint64_t seed, const json& extra) {
@@ -253,6 +284,7 @@ audiorium::recommend::SearchOptions search_options(const SearchCli& s, std::uint
 }
 
 int cmd_search(const Common& c, const std::string& prompt, const SearchCli& s) {
+  if (s.embedder != "dsp-v1") return audiorium::cli::search_with_pack(pack_query(c, s, pick_seed(s.seed)), prompt);
   auto lib = open_library(c);
   const auto vocab = s.vocabulary.empty() ? audiorium::query::Vocabulary::builtin()
                                           : audiorium::query::Vocabulary::load(s.vocabulary);
@@ -274,6 +306,7 @@ int cmd_search(const Common& c, const std::string& prompt, const SearchCli& s) {
 }
 
 int cmd_image(const Common& c, const std::string& file, const SearchCli& s) {
+  if (s.embedder != "dsp-v1") return audiorium::cli::image_with_pack(pack_query(c, s, pick_seed(s.seed)), file);
   const auto mood = audiorium::image::analyse_image_file(file);
   auto lib = open_library(c);
   audiorium::recommend::SearchRequest request;
@@ -343,6 +376,9 @@ int main(int argc, char** argv) {
   index->add_flag("--full", full, "Analyse whole tracks instead of a window from the middle");
   index->add_option("--window", window_s, "Seconds analysed from the middle of each track")->check(CLI::Range(1.0, 3600.0));
   index->add_option("--index-type", factory, "auto | Flat | HNSW32 (auto: Flat below 50k tracks)");
+  std::string index_embedder;
+  index->add_option("--embedder", index_embedder,
+                    "Also embed with a model pack: clap | clap:<pack> (vectors beside dsp-v1; needs libtorch)");
 
   std::string ref;
   int k = 10, length = 20, cooldown = 2;
@@ -365,6 +401,7 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "What the catalog holds");
   audiorium::cli::add_serve_command(app, common.data);
+  audiorium::cli::add_packs_command(app, common.data, common.json);
 
   SearchCli sc;
   std::string prompt, image_file;
@@ -376,6 +413,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--max-per-artist", sc.max_per_artist, "At most this many per artist (0 = no cap)")->check(CLI::Range(0, 1000));
     cmd->add_option("--max-per-album", sc.max_per_album, "At most this many per album (0 = no cap)")->check(CLI::Range(0, 1000));
     cmd->add_option("--seed", sc.seed, "Random seed, for a reproducible list");
+    cmd->add_option("--embedder", sc.embedder,
+                    "dsp-v1 (default), or a model pack: clap | clap:<pack> (search), clip+clap (image)");
+    cmd->add_option("-j,--jobs", sc.jobs, "libtorch threads for a model pack (default: cores)")->check(CLI::Range(0, 256));
   };
   auto* search = app.add_subcommand("search", "Tracks that fit a text prompt (\"slow dark piano\", \"like 'Battle' but calmer\")");
   search->add_option("prompt", prompt, "What you want to hear")->required();
@@ -387,7 +427,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*index) return cmd_index(common, folder, jobs, full, window_s, factory);
+    if (*index) return cmd_index(common, folder, jobs, full, window_s, factory, index_embedder);
     if (*similar) return cmd_similar(common, ref, k, pool_factor, temperature, seed);
     if (*queue) return cmd_queue(common, ref, length, drift, temperature, cooldown, seed);
     if (*info) return cmd_info(common);

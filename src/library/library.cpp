@@ -81,6 +81,13 @@ Library Library::open(const fs::path& data_dir, const std::string& embedder_id) 
   return Library(std::move(state));
 }
 
+Library Library::open(const fs::path& data_dir, std::unique_ptr<embed::Embedder> embedder) {
+  if (!embedder) throw Error("Library::open: no embedder given");
+  auto lib = open(data_dir);
+  lib.state_->embedder = std::move(embedder);
+  return lib;
+}
+
 catalog::Catalog& Library::catalog() { return state_->catalog; }
 const embed::Embedder& Library::embedder() const { return *state_->embedder; }
 const fs::path& Library::data_dir() const { return state_->data_dir; }

@@ -34,6 +34,8 @@ class Library {
  public:
   // Creates the folder and catalog if needed.
   static Library open(const std::filesystem::path& data_dir, const std::string& embedder_id = "dsp-v1");
+  // With an embedder built elsewhere (a model pack's, src/packembed): its vectors, finisher and index only.
+  static Library open(const std::filesystem::path& data_dir, std::unique_ptr<embed::Embedder> embedder);
   Library(Library&&) noexcept;
   Library& operator=(Library&&) noexcept;
   ~Library();

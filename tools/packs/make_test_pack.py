@@ -28,20 +28,32 @@ CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
 
+# The tokenizer's training text: music prompts, the mood prompts of the image bridge, and the reference strings.
+CORPUS = [
+    "a calm piano melody", "aggressive 808 trap with dark strings", "slow dark ambient drone", "happy upbeat pop",
+    "energetic rock with loud drums", "sad acoustic guitar ballad", "dreamy synthwave at night", "epic orchestral battle",
+    "peaceful morning birdsong and flute", "warm jazz trio in a smoky bar", "melancholic rainy day lo-fi beats",
+    "bright cheerful ukulele", "tense suspenseful cinematic strings", "romantic candlelit dinner music",
+    "Café del Mar, chill-out; ünïcödé and emoji 🎵", "a photo of a calm lake", "the the the music music sound",
+]
+
+
 def build_tokenizer(out_dir: str, flavour: str, max_length: int):
-    """Writes vocab.json + merges.txt (bpe_reference's generated small vocabulary) and returns
-    (tokenizer section of the manifest, tokenize(text) -> (ids, mask), vocabulary size)."""
+    """Writes vocab.json + merges.txt trained by bpe_reference.py on CORPUS, and returns (the manifest's
+    tokenizer section, tokenize(text) -> (ids, mask), vocabulary size)."""
     import bpe_reference  # tools/packs/bpe_reference.py
-    vocab_path, merges_path = os.path.join(out_dir, "vocab.json"), os.path.join(out_dir, "merges.txt")
-    bpe_reference.write_test_vocab(flavour, vocab_path, merges_path)
-    tok = bpe_reference.load(flavour, vocab_path, merges_path, max_length=max_length)
+    short = "roberta" if flavour == "roberta-bpe" else "clip"
+    vocab, merges = bpe_reference.train(short, CORPUS, 300)
+    bpe_reference.write_files(out_dir, short, vocab, merges)
+    tok = bpe_reference.Reference(short, os.path.join(out_dir, "vocab.json"), os.path.join(out_dir, "merges.txt"),
+                                  max_length=max_length)
     section = {"type": flavour, "vocab": "vocab.json", "merges": "merges.txt", "max_length": max_length,
-               "pad_id": tok.pad_id}
+               "pad_id": tok.pad}
 
     def tokenize(text: str):
         ids, mask = tok.encode(text)
         return list(ids), list(mask)
-    return section, tokenize, tok.vocab_size
+    return section, tokenize, len(vocab)
 
 
 def main() -> int:
