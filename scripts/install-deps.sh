@@ -21,6 +21,12 @@ if [ "${AUDIORIUM_NO_TORCH:-0}" != "1" ]; then
   PACKAGES+=(libtorch-dev python3-torch libopenblas0-openmp)
 fi
 
+# The browser and Subsonic client tests (tests/node): Debian's Chromium, and Node.js with npm unless a node and an
+# npm are already on the PATH (NodeSource's nodejs, for one, brings its own npm and conflicts with Debian's).
+PACKAGES+=(chromium chromium-driver)
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,12 +34,30 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The npm packages of tests/node (exact versions in its package-lock.json) go to tests/node/node_modules, which git
+# ignores. `npm ci` runs only when the lock changed since the last install (a stamp in node_modules records its hash).
+NODE_TESTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/node"
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "install-deps: '$tool' is still missing after installing Debian's nodejs and npm; tests/node needs it" >&2
+    exit 1
+  fi
+done
+lock_hash="$(sha256sum "$NODE_TESTS/package-lock.json" | cut -d' ' -f1)"
+stamp="$NODE_TESTS/node_modules/.audiorium-lock-sha256"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
+  echo "install-deps: tests/node packages match package-lock.json"
+else
+  echo "install-deps: npm ci in tests/node (node $(node --version), npm $(npm --version))"
+  (cd "$NODE_TESTS" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$stamp"
+fi

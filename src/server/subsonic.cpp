@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -291,7 +293,7 @@ struct Album {
   int year = 0;
   std::string genre;
   double duration = 0;
-  int64_t created_ns = 0;
+  int64_t created_ns = std::numeric_limits<int64_t>::min();  // its newest song's mtime_ns (may be negative)
 };
 
 struct Artist {
@@ -383,6 +385,14 @@ Model build_model(std::vector<Track> tracks) {
   return m;
 }
 
+// A catalog mtime_ns counts from std::filesystem's file_clock epoch (library::file_mtime_ns), which is not the
+// Unix epoch (libstdc++'s is in 2174): convert it before showing it as a date.
+int64_t mtime_unix_seconds(int64_t mtime_ns) {
+  using namespace std::chrono;
+  const file_clock::time_point t{duration_cast<file_clock::duration>(nanoseconds(mtime_ns))};
+  return duration_cast<seconds>(file_clock::to_sys(t).time_since_epoch()).count();
+}
+
 std::string iso_time(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -428,7 +438,7 @@ json song_json(const Song& s) {
          {"coverArt", std::to_string(t.id)},
          {"type", "music"},
          {"mediaType", "song"},
-         {"created", iso_time(t.mtime_ns / 1'000'000'000)}};
+         {"created", iso_time(mtime_unix_seconds(t.mtime_ns))}};
   if (t.tags.track_number) j["track"] = t.tags.track_number;
   if (t.tags.year) j["year"] = t.tags.year;
   if (!t.tags.genre.empty()) j["genre"] = t.tags.genre;
@@ -443,7 +453,7 @@ json album_json(const Model& m, const Album& a, bool with_songs) {
          {"songCount", a.songs.size()},
          {"duration", static_cast<int64_t>(std::lround(a.duration))},
          {"coverArt", a.id},
-         {"created", iso_time(a.created_ns / 1'000'000'000)}};
+         {"created", iso_time(mtime_unix_seconds(a.created_ns))}};
   if (a.year) j["year"] = a.year;
   if (!a.genre.empty()) j["genre"] = a.genre;
   if (with_songs) {
