@@ -1,5 +1,6 @@
 #include "library/library.h"
 
+#include <chrono>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@ struct Library::State {
   std::unique_ptr<recommend::TrackSource> source;
   std::unique_ptr<recommend::SearchEngine> search;
   int64_t search_generation = -1;
+  std::shared_ptr<const LibraryMap> map;
 
   void rebuild_index(const std::string& factory);
   void ensure_fresh();
@@ -76,7 +78,7 @@ Library Library::open(const fs::path& data_dir, const std::string& embedder_id) 
   if (ec) throw Error("cannot create data folder " + data_dir.string() + ": " + ec.message());
   auto embedder = embed::make_embedder(embedder_id);
   auto state = std::unique_ptr<State>(new State{data_dir, catalog::Catalog::open(data_dir / "catalog.db"),
-                                                std::move(embedder), nullptr, nullptr, -1, false, nullptr, nullptr, -1});
+                                                std::move(embedder), nullptr, nullptr, -1, false, nullptr, nullptr, -1, nullptr});
   state->source = std::make_unique<CatalogTrackSource>(*state);
   return Library(std::move(state));
 }
@@ -200,6 +202,35 @@ const recommend::SearchEngine& Library::search_engine() {
   st.search = std::make_unique<recommend::SearchEngine>(std::move(facts));
   st.search_generation = st.index_generation;
   return *st.search;
+}
+
+}  // namespace audiorium::library
+
+namespace audiorium::library {
+
+std::shared_ptr<const LibraryMap> Library::map() {
+  auto& st = *state_;
+  st.ensure_fresh();
+  if (st.map && st.map->generation == st.index_generation) return st.map;
+  // The finished vectors the index holds (exactly the tracks that have one), in catalog order.
+  auto out = std::make_shared<LibraryMap>();
+  out->generation = st.index_generation;
+  auto descriptors = st.catalog.all_descriptors();
+  std::vector<float> rows;
+  const int dim = st.vindex->dim();
+  for (auto& t : st.catalog.tracks()) {
+    const auto v = st.vindex->vector(t.id);
+    if (!v) continue;
+    rows.insert(rows.end(), v->begin(), v->end());
+    auto d = descriptors.find(t.id);
+    out->descriptors.push_back(d != descriptors.end() ? std::move(d->second) : std::map<std::string, double>{});
+    out->tracks.push_back(std::move(t));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  out->projection = recommend::project_map(rows, out->tracks.size(), dim);
+  out->projection_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  st.map = std::move(out);
+  return st.map;
 }
 
 }  // namespace audiorium::library

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "embed/embedder.h"
 #include "index/vector_index.h"
 #include "library/scanner.h"
+#include "recommend/map_projection.h"
 #include "recommend/recommender.h"
 #include "recommend/search.h"
 
@@ -28,6 +30,15 @@ struct IndexInfo {
   std::size_t vectors = 0;
   int dim = 0;
   bool rebuilt = false;  // true if this process rebuilt it (it was missing or stale)
+};
+
+// The Explore map of every track with a vector, with what the page colours it by. Rows are parallel.
+struct LibraryMap {
+  int64_t generation = -1;                                // the catalog generation it was computed at
+  std::vector<catalog::Track> tracks;                     // catalog order
+  std::vector<std::map<std::string, double>> descriptors;  // empty for a track without any
+  recommend::MapProjection projection;                    // recommend/map_projection.h
+  double projection_seconds = 0;                          // time the projection took
 };
 
 class Library {
@@ -64,6 +75,10 @@ class Library {
   // The text/image search engine over every track with a vector (built on first use, rebuilt when the
   // catalog changes). Valid until the next scan.
   const recommend::SearchEngine& search_engine();
+
+  // The map of the library (built on first use, rebuilt when the catalog changes; cheap on repeat). The
+  // snapshot stays valid after a rescan; ask again for the new one.
+  std::shared_ptr<const LibraryMap> map();
 
  struct State;  // defined in library.cpp
 

@@ -29,7 +29,9 @@
 #include "image/mood.h"
 #include "library/json_views.h"
 #include "library/library.h"
+#include "library/map_json.h"
 #include "query/parser.h"
+#include "recommend/journey.h"
 #include "recommend/ordering.h"
 #include "recommend/recommender.h"
 #include "recommend/search.h"
@@ -268,6 +270,8 @@ struct Server::Impl {
   void searches(const httplib::Request&, httplib::Response&);
   void similar(const httplib::Request&, httplib::Response&);
   void queue(const httplib::Request&, httplib::Response&);
+  void map(const httplib::Request&, httplib::Response&);
+  void journey(const httplib::Request&, httplib::Response&);
   void stream(const httplib::Request&, httplib::Response&);
   void stream_track(int64_t id, const httplib::Request&, httplib::Response&);
   void history_get(const httplib::Request&, httplib::Response&);
@@ -282,6 +286,11 @@ struct Server::Impl {
   void playlist_m3u(const httplib::Request&, httplib::Response&);
 
   json playlist_json(library::Library& lib, int64_t id);
+
+  // The last /api/map body and the map it was made from: repeated requests send the same bytes.
+  std::mutex map_cache_mutex;
+  std::shared_ptr<const library::LibraryMap> map_cache_for;
+  std::shared_ptr<const std::string> map_cache_body;
   json search_response_json(const recommend::SearchResponse& response, std::uint64_t seed, json extra);
   json results_json(int64_t seed_id, const std::vector<recommend::Candidate>& results, std::uint64_t seed,
                     const json& options_json);
@@ -298,6 +307,8 @@ void Server::Impl::install_routes() {
   route("GET", "/api/searches", [this](R q, W s) { searches(q, s); });
   route("GET", "/api/similar/([^/]+)", [this](R q, W s) { similar(q, s); });
   route("GET", "/api/queue/([^/]+)", [this](R q, W s) { queue(q, s); });
+  route("GET", "/api/map", [this](R q, W s) { map(q, s); });
+  route("GET", "/api/journey", [this](R q, W s) { journey(q, s); });
   route("GET", "/api/stream/([^/]+)", [this](R q, W s) { stream(q, s); });
   route("GET", "/api/history", [this](R q, W s) { history_get(q, s); });
   route("POST", "/api/history", [this](R q, W s) { history_post(q, s); });
@@ -584,6 +595,56 @@ void Server::Impl::queue(const httplib::Request& req, httplib::Response& res) {
   send_json(res, results_json(id, results, seed,
                               {{"length", length}, {"drift", drift}, {"temperature", temperature},
                                {"artist_cooldown", cooldown}}));
+}
+
+void Server::Impl::map(const httplib::Request&, httplib::Response& res) {
+  // The projection is cached per catalog generation by the Library; the JSON per map here, built outside the lock.
+  const auto m = service.with([](library::Library& lib) { return lib.map(); });
+  std::shared_ptr<const std::string> body;
+  {
+    std::lock_guard<std::mutex> lock(map_cache_mutex);
+    if (map_cache_for == m) body = map_cache_body;
+  }
+  if (!body) {
+    body = std::make_shared<const std::string>(
+        library::map_json(*m).dump(-1, ' ', false, json::error_handler_t::replace));
+    std::lock_guard<std::mutex> lock(map_cache_mutex);
+    map_cache_for = m;
+    map_cache_body = body;
+  }
+  res.status = 200;
+  res.set_content(*body, "application/json; charset=utf-8");
+}
+
+void Server::Impl::journey(const httplib::Request& req, httplib::Response& res) {
+  const auto from_text = param(req, "from"), to_text = param(req, "to");
+  if (!from_text || !to_text) throw ApiError(400, "from and to (track ids) are required, e.g. /api/journey?from=1&to=2");
+  const int64_t from = parse_id("from", *from_text);
+  const int64_t to = parse_id("to", *to_text);
+  const int steps = static_cast<int>(int_param(req, "steps", 10, 2, 100));
+  std::vector<recommend::JourneyStep> path;
+  std::map<int64_t, Track> tracks;
+  service.with([&](library::Library& lib) {
+    require_track(lib, from);
+    require_track(lib, to);
+    auto rec = lib.recommender();
+    for (const int64_t id : {from, to})
+      if (!rec.vector_of(id)) throw ApiError(422, "track " + std::to_string(id) + " has not been analysed (no embedding)");
+    path = recommend::journey(rec, from, to, steps);
+    for (const auto& s : path)
+      if (auto t = lib.catalog().track(s.id)) tracks.emplace(s.id, std::move(*t));
+  });
+  json items = json::array();
+  for (const auto& s : path) {
+    const auto it = tracks.find(s.id);
+    if (it == tracks.end()) continue;
+    auto j = library::track_json(it->second);
+    j["step"] = items.size();
+    j["similarity_to_previous"] = s.cosine_to_previous;
+    j["similarity_to_end"] = s.cosine_to_end;
+    items.push_back(std::move(j));
+  }
+  send_json(res, {{"from", from}, {"to", to}, {"steps", steps}, {"tracks", std::move(items)}});
 }
 
 void Server::Impl::stream(const httplib::Request& req, httplib::Response& res) {

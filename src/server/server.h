@@ -10,6 +10,11 @@
 //   GET    /api/searches?limit=                 search history, newest first
 //   GET    /api/similar/{id}?k=&seed=&temperature=&pool_factor=         (as `audiorium --json similar`)
 //   GET    /api/queue/{id}?length=&seed=&drift=&temperature=&artist_cooldown=   (as `audiorium --json queue`)
+//   GET    /api/map                             every analysed track projected to 3D and 2D (PCA, coordinates in
+//                                               [-1, 1]) with colour fields, in columns (library/map_json.h)
+//   GET    /api/journey?from=&to=&steps=        a path of `steps` tracks (2..100, default 10, both ends included)
+//                                               whose sound moves from one track to the other (recommend/journey.h);
+//                                               unknown id → 404, bad or missing parameter → 400, no vector → 422
 //   GET    /api/stream/{id}                     the file itself; Range: bytes=a-b | a- | -n → 206, bad → 416
 //   GET    /api/history?limit=  POST /api/history {"track_id": N, "source": "..."}
 //   GET    /api/likes           PUT|DELETE /api/likes/{id}

@@ -28,6 +28,7 @@
 #include "catalog/tags.h"
 #include "core/error.h"
 #include "library/library.h"
+#include "recommend/journey.h"
 #include "recommend/recommender.h"
 #include "server/params.h"
 
@@ -827,8 +828,7 @@ class Api {
     send_ok(p, res, "sonicSimilarTracks", {{"sonicMatch", matches}});
   }
 
-  // A path of `count` songs (both ends included) from one song to another: the query walks the straight line
-  // between the two vectors in count - 1 equal steps (renormalised), and each step takes the nearest unused song.
+  // A path of `count` songs (both ends included) from one song to another: recommend::journey (journey.h).
   void find_sonic_path(const Params& p, const httplib::Request&, httplib::Response& res) {
     auto from_id = p.get("startSongId");
     if (!from_id) from_id = p.get("from");
@@ -840,44 +840,15 @@ class Api {
     const Model m = model();
     const int64_t from = m.require_song(*from_id).track.id;
     const int64_t to = m.require_song(*to_id).track.id;
-    std::vector<std::pair<int64_t, double>> path;  // song, cosine to the previous song
+    std::vector<recommend::JourneyStep> path;
     with([&](library::Library& lib) {
-      const auto a = require_vector(lib, from);
-      const auto b = require_vector(lib, to);
-      auto rec = lib.recommender();
-      std::unordered_set<int64_t> used{from, to};
-      path.push_back({from, 1.0});
-      std::vector<float> previous = a;
-      auto cosine = [](const std::vector<float>& x, const std::vector<float>& y) {
-        double d = 0;
-        for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) d += double(x[i]) * y[i];
-        return d;
-      };
-      if (from != to) {
-        for (int step = 1; step < count - 1; ++step) {
-          const double t = static_cast<double>(step) / (count - 1);
-          std::vector<float> q(a.size());
-          double norm = 0;
-          for (std::size_t i = 0; i < q.size(); ++i) {
-            q[i] = static_cast<float>((1 - t) * a[i] + t * b[i]);
-            norm += double(q[i]) * q[i];
-          }
-          if (norm <= 1e-12) q = t < 0.5 ? a : b;  // opposite ends: the midpoint has no direction
-          else
-            for (auto& x : q) x = static_cast<float>(x / std::sqrt(norm));
-          const auto hit = rec.nearest(q, 1, used);
-          if (hit.empty()) break;  // the library has no unused song left
-          const auto v = lib.embedding(hit.front().id);
-          path.push_back({hit.front().id, v ? cosine(previous, *v) : 0.0});
-          if (v) previous = *v;
-          used.insert(hit.front().id);
-        }
-        path.push_back({to, cosine(previous, b)});
-      }
+      require_vector(lib, from);  // Subsonic's own error (70) for a song that was not analysed
+      require_vector(lib, to);
+      path = recommend::journey(lib.recommender(), from, to, count);
     });
     json matches = json::array();
-    for (const auto& [sid, c] : path)
-      if (const Song* s = m.song(sid)) matches.push_back(sonic_match(*s, c));
+    for (const auto& step : path)
+      if (const Song* s = m.song(step.id)) matches.push_back(sonic_match(*s, step.cosine_to_previous));
     send_ok(p, res, "sonicPath", {{"sonicMatch", matches}});
   }
 
