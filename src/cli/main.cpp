@@ -16,6 +16,7 @@
 
 #include "cli/pack_commands.h"
 #include "cli/packs_command.h"
+#include "cli/eval_command.h"
 #include "cli/serve_command.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -401,6 +402,7 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "What the catalog holds");
   audiorium::cli::add_serve_command(app, common.data);
+  audiorium::cli::add_eval_commands(app, common.data, common.json);
   audiorium::cli::add_packs_command(app, common.data, common.json);
 
   SearchCli sc;
