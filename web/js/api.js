@@ -59,6 +59,8 @@ export const Api = {
   searches: (limit = 30) => api(`/api/searches${q({ limit })}`),
   similar: (id, k = 10) => api(`/api/similar/${id}${q({ k })}`),
   queue: (id, length = 20) => api(`/api/queue/${id}${q({ length })}`),
+  map: () => api('/api/map'),
+  journey: (from, to, steps = 10) => api(`/api/journey${q({ from, to, steps })}`),
   streamUrl: (id) => `/api/stream/${id}`,
   history: (limit = 30) => api(`/api/history${q({ limit })}`),
   addHistory: (trackId) => api('/api/history', { method: 'POST', json: { track_id: trackId, source: 'web' } }),

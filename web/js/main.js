@@ -4,6 +4,7 @@ import { Api } from './api.js';
 import { h, errorBox, announce, isTypingTarget, formatTime } from './dom.js';
 import { Player } from './player.js';
 import { fillIcons } from './icons.js';
+import { Explore } from './explore.js';
 import { Sidebar } from './sidebar.js';
 import { createMessage, trackList, understanding } from './tracks.js';
 
@@ -17,6 +18,8 @@ class App {
     fillIcons();
     this.player = new Player(this);
     this.sidebar = new Sidebar(this);
+    this.explore = new Explore(this);
+    this.bindTabs();
     this.bindComposer();
     this.bindPhoto();
     this.bindPanels();
@@ -25,6 +28,7 @@ class App {
   }
 
   async start() {
+    if (new URLSearchParams(location.search).get('view') === 'explore') this.showView('explore');
     await Promise.all([this.sidebar.loadAll(), this.loadLikes()]);
     const q = new URLSearchParams(location.search).get('q');
     if (q && q.trim()) {
@@ -243,6 +247,74 @@ class App {
             catch (err) { fail(err, 'Remove'); }
           } })],
       }));
+  }
+
+  // --- Views: Discover (the conversation) and Explore (the map above it) ------------------------------------------
+
+  bindTabs() {
+    document.getElementById('tab-discover').addEventListener('click', () => this.showView('discover'));
+    document.getElementById('tab-explore').addEventListener('click', () => this.showView('explore'));
+  }
+
+  showView(name) {
+    const explore = name === 'explore';
+    this.explore.section.hidden = !explore;
+    document.body.classList.toggle('view-explore', explore);
+    for (const [id, on] of [['tab-discover', !explore], ['tab-explore', explore]]) {
+      const tab = document.getElementById(id);
+      if (on) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
+    }
+    const url = new URL(location.href);
+    if (explore) url.searchParams.set('view', 'explore'); else url.searchParams.delete('view');
+    history.replaceState(null, '', url);
+    if (explore) this.explore.load().then(() => this.explore.requestDraw());
+  }
+
+  // --- Journeys: from one track to another, step by step in sound ------------------------------------------------
+
+  // From a result row: the first press picks the start, a press on another track picks the destination.
+  journeyButton(t) {
+    if (this.journeyStart && this.journeyStart.id !== t.id) this.runJourney(this.journeyStart, t);
+    else this.journeyFrom(t);
+  }
+
+  journeyFrom(t) {
+    this.journeyStart = t;
+    this.explore.startJourney(t);
+    const banner = document.getElementById('journey-banner');
+    banner.replaceChildren(
+      h('span', {}, 'Journey from ', h('strong', { text: t.title }), ': click the destination on the map, or press ⇝ on a result.'),
+      h('button', { type: 'button', class: 'button ghost', text: 'Cancel', onclick: () => this.cancelJourney() }));
+    banner.hidden = false;
+    announce(`Journey from “${t.title}”: now choose where it should end.`);
+  }
+
+  cancelJourney() {
+    this.journeyStart = null;
+    this.explore.cancelJourney();
+    document.getElementById('journey-banner').hidden = true;
+  }
+
+  async runJourney(from, to) {
+    this.cancelJourney();
+    const msg = createMessage(this.conversation, {
+      kind: 'journey', label: `Journey from ${from.title} to ${to.title}`,
+      promptNodes: [h('p', { class: 'prompt-text' }, 'Journey from ', h('strong', { text: from.title }), ' to ', h('strong', { text: to.title }))],
+    });
+    try {
+      const data = await Api.journey(from.id, to.id, 12);
+      const tracks = data.tracks;
+      const show = () => { this.explore.load().then(() => this.explore.showPath(tracks.map((t) => t.id))); };
+      show();
+      msg.done(
+        h('div', { class: 'toolbar' },
+          h('button', { type: 'button', class: 'button', onclick: () => this.player.playList(tracks, 0) }, '▶ Play the journey'),
+          h('button', { type: 'button', class: 'button ghost', onclick: () => { this.showView('explore'); show(); } }, 'Show on the map'),
+          h('span', { class: 'hint', text: `${tracks.length} tracks, each a step closer in sound to the last` })),
+        trackList(this, tracks, { emptyText: 'No path between these tracks.', onPlay: (t) => this.player.playList(tracks, tracks.indexOf(t)) }));
+    } catch (e) {
+      msg.fail(e, 'Journey');
+    }
   }
 
   // --- Likes ------------------------------------------------------------------------------------------------------
