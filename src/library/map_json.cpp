@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #include "features/descriptors.h"
@@ -99,7 +100,9 @@ json map_json(const LibraryMap& map) {
     double lo = INFINITY, hi = -INFINITY;
     for (const auto& d : map.descriptors) {
       const auto it = d.find(f.name);
-      if (it == d.end() || !std::isfinite(it->second)) {
+      // A tempo of 0 means "no pulse" (features/descriptors.h): no value, not the slowest.
+      const bool no_pulse = it != d.end() && std::string_view(f.name) == "tempo_bpm" && it->second <= 0;
+      if (it == d.end() || !std::isfinite(it->second) || no_pulse) {
         column.push_back(nullptr);
         continue;
       }
