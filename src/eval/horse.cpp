@@ -163,6 +163,7 @@ std::vector<float> reencode(const std::vector<float>& samples, int sample_rate, 
   std::vector<float> decoded;
   decoded.reserve(samples.size() + 8192);
 
+  bool decoder_skips = false;  // the encoder marked its priming samples, and the decoder drops them itself
   auto drain_decoder = [&] {
     for (;;) {
       const int rc = avcodec_receive_frame(dctx.get(), out.get());
@@ -177,6 +178,7 @@ std::vector<float> reencode(const std::vector<float>& samples, int sample_rate, 
       const int rc = avcodec_receive_packet(ectx.get(), pkt.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
       check(rc, "encoding");
+      if (av_packet_get_side_data(pkt.get(), AV_PKT_DATA_SKIP_SAMPLES, nullptr)) decoder_skips = true;
       const int sent = avcodec_send_packet(dctx.get(), pkt.get());
       av_packet_unref(pkt.get());
       if (sent != AVERROR_INVALIDDATA) check(sent, "decoding");  // a damaged packet is dropped, as a player would
@@ -204,9 +206,11 @@ std::vector<float> reencode(const std::vector<float>& samples, int sample_rate, 
   check(avcodec_send_packet(dctx.get(), nullptr), "flushing the decoder");
   drain_decoder();
 
-  // The encoder primes its first frame with `initial_padding` samples of delay; drop them so the round trip is
-  // aligned with the input (the decoder's own small delay is left: a few ms).
-  const auto skip = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, ectx->initial_padding)), decoded.size());
+  // The encoder primes its first frame with `initial_padding` samples of delay. FFmpeg's MP3 encoder marks them on
+  // the first packet (skip-samples side data) and the decoder drops them; otherwise drop them here, so the round
+  // trip stays aligned with the input.
+  const auto skip = decoder_skips ? std::size_t{0}
+                                  : std::min<std::size_t>(static_cast<std::size_t>(std::max(0, ectx->initial_padding)), decoded.size());
   decoded.erase(decoded.begin(), decoded.begin() + static_cast<std::ptrdiff_t>(skip));
   decoded.resize(samples.size(), 0.0f);
   return decoded;
