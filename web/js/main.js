@@ -451,6 +451,7 @@ class App {
     document.addEventListener('keydown', (e) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === 'Escape') {
+        if (this.journeyStart) this.cancelJourney();
         if (document.body.classList.contains('queue-open')) this.setPanel('queue', false);
         if (document.body.classList.contains('sidebar-open')) this.setPanel('sidebar', false);
         return;
