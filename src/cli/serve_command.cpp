@@ -9,6 +9,7 @@
 
 #include "core/data_dir.h"
 #include "library/library.h"
+#include "server/auth.h"
 #include "server/server.h"
 
 namespace audiorium::cli {
@@ -18,14 +19,23 @@ void add_serve_command(CLI::App& app, const std::string& data_option) {
   auto options = std::make_shared<server::ServerOptions>();
   auto web = std::make_shared<std::string>();
   serve->add_option("--host", options->host,
-                    "Address to listen on (default 127.0.0.1; there is no authentication yet, so think twice "
-                    "before listening on other interfaces)");
+                    "Address to listen on (default 127.0.0.1, this machine only; any other address needs "
+                    "--user/--password, and others must log in)");
   serve->add_option("--port", options->port, "Port (0 = any free port)")->check(CLI::Range(0, 65535));
   serve->add_option("--web", *web, "Folder of the web app (default: the source tree's web/)");
   serve->add_option("--threads", options->threads, "Worker threads")->check(CLI::Range(1, 256));
-  serve->add_option("--user", options->user, "User of the Subsonic API under /rest/ (or $AUDIORIUM_USER)");
+  serve->add_option("--user", options->user,
+                    "The user others log in as, and the Subsonic API's (or $AUDIORIUM_USER); stored in the catalog "
+                    "with a hash of the password, so later starts may omit both");
   serve->add_option("--password", options->password,
-                    "Its password (or $AUDIORIUM_PASSWORD); kept in memory only, as Subsonic token auth needs it");
+                    "Its password (or $AUDIORIUM_PASSWORD); only its PBKDF2 hash is written to disk");
+  serve->add_option("--music", options->music_roots,
+                    "Music folder to index in the background while serving (repeatable; rescan: POST /api/index)")
+      ->check(CLI::ExistingDirectory);
+  serve->add_flag("!--no-index-on-start", options->index_on_start,
+                  "With --music: do not scan at start, only when asked (POST /api/index or the page's button)");
+  serve->add_option("--jobs", options->index_jobs, "Analysis threads of the background scan (0 = all cores)")
+      ->check(CLI::Range(0, 256));
   serve->callback([options, web, &data_option] {
     try {
       auto opts = *options;
@@ -35,6 +45,11 @@ void add_serve_command(CLI::App& app, const std::string& data_option) {
       const auto dir = resolve_data_dir(data_option.empty() ? std::nullopt
                                                             : std::optional<std::filesystem::path>(data_option));
       auto library = library::Library::open(dir);
+      const auto account = server::auth::resolve_account(library.catalog(), opts.user, opts.password);
+      opts.user = account.user;
+      opts.password = account.password;
+      opts.password_hash = account.password_hash;
+      for (auto& root : opts.music_roots) root = std::filesystem::absolute(root);
       const int rc = server::run_server(library, opts, std::cout);
       if (rc != 0) throw CLI::RuntimeError(rc);
     } catch (const CLI::Error&) {

@@ -33,8 +33,11 @@ struct Library::State {
 
   void rebuild_index(const std::string& factory);
   void ensure_fresh();
+  // With the finisher in use now, never refreshing: callers (the recommender, the search engine) hold references
+  // to the current index, which a refresh would replace under them when another connection (a background scan,
+  // another process) has changed the catalog meanwhile. Refreshes happen at the public entry points only.
   std::optional<std::vector<float>> embedding(int64_t track_id) {
-    ensure_fresh();
+    if (!finisher) ensure_fresh();
     auto raw = catalog.vector(track_id, embedder->id());
     if (!raw) return std::nullopt;
     return finisher->apply(*raw);
@@ -171,7 +174,10 @@ IndexInfo Library::index_info() {
   return {state_->embedder->id(), idx.factory(), idx.size(), idx.dim(), state_->rebuilt};
 }
 
-std::optional<std::vector<float>> Library::embedding(int64_t track_id) { return state_->embedding(track_id); }
+std::optional<std::vector<float>> Library::embedding(int64_t track_id) {
+  state_->ensure_fresh();
+  return state_->embedding(track_id);
+}
 
 const recommend::TrackSource& Library::track_source() { return *state_->source; }
 

@@ -77,6 +77,7 @@ struct Outcome {
   std::size_t index = 0;
   std::optional<catalog::TrackAnalysis> analysis;
   std::string error;
+  bool skipped = false;  // cancelled before it started
 };
 
 }  // namespace
@@ -177,6 +178,11 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
       for (std::size_t i = next++; i < work.size(); i = next++) {
         Outcome o;
         o.index = i;
+        if (options.cancel && options.cancel->load()) {
+          o.skipped = true;
+          outcomes.push(std::move(o));
+          continue;
+        }
         try {
           o.analysis = analyse_file(work[i], embedder, options.window);
         } catch (const std::exception& e) {
@@ -192,6 +198,10 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
   progress.to_analyse = work.size();
   for (std::size_t done = 0; done < work.size(); ++done) {
     Outcome o = outcomes.pop();
+    if (o.skipped) {
+      ++report.skipped;
+      continue;
+    }
     const std::string path = work[o.index].string();
     if (o.analysis) {
       auto& analysis = *o.analysis;
@@ -233,7 +243,8 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
   }
   workers.clear();  // joins
 
-  for (int64_t id : missing)
+  report.cancelled = report.skipped > 0;
+  for (int64_t id : report.cancelled ? std::vector<int64_t>{} : missing)
     if (!claimed.count(id)) {
       catalog.remove_track(id);
       ++report.removed;

@@ -10,6 +10,7 @@
 // Files are chosen by extension (audio_extensions()); other files are counted as ignored, not as errors.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -36,6 +37,9 @@ struct ScanOptions {
   int jobs = 0;  // 0 = number of cores
   audio::AnalysisWindow window = audio::AnalysisWindow::middle(30.0);
   std::function<void(const ScanProgress&)> on_progress;  // called from the writer thread
+  // When set and it becomes true, no new file is started; the tracks in flight are still committed, and the
+  // end-of-scan removal of vanished files is skipped (it needs a complete pass).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ScanProblem {
@@ -52,6 +56,8 @@ struct ScanReport {
   std::size_t removed = 0;
   std::size_t failed = 0;
   std::size_t ignored = 0;  // files that are not audio by extension, and special files
+  std::size_t skipped = 0;  // not analysed because the scan was cancelled
+  bool cancelled = false;
   double seconds = 0;
   std::vector<ScanProblem> problems;  // this scan's failures
 };

@@ -27,6 +27,7 @@
 
 #include "core/error.h"
 #include "image/mood.h"
+#include "library/background_scan.h"
 #include "library/json_views.h"
 #include "library/library.h"
 #include "library/map_json.h"
@@ -35,6 +36,7 @@
 #include "recommend/ordering.h"
 #include "recommend/recommender.h"
 #include "recommend/search.h"
+#include "server/auth.h"
 #include "server/params.h"
 #include "server/subsonic.h"
 
@@ -214,10 +216,22 @@ source tree. The JSON API is available under <a href="/api/status"><code>/api/</
 // --- The server ---------------------------------------------------------------------------------------------------
 
 struct Server::Impl {
-  Impl(library::Library& library, ServerOptions opts) : service(library), options(std::move(opts)) {}
+  Impl(library::Library& library, ServerOptions opts)
+      : service(library),
+        options(std::move(opts)),
+        authenticator(std::make_shared<auth::Authenticator>(
+            auth::Account{options.user, options.password, options.password_hash})) {
+    if (!options.music_roots.empty()) {
+      library::ScanOptions scan;
+      scan.jobs = options.index_jobs;
+      indexer = std::make_unique<library::BackgroundScan>(library.data_dir(), options.music_roots, scan);
+    }
+  }
 
   LibraryService service;
   ServerOptions options;
+  std::shared_ptr<const auth::Authenticator> authenticator;
+  std::unique_ptr<library::BackgroundScan> indexer;  // null without music folders
   httplib::Server http;
   std::thread thread;
   std::atomic<int> bound_port{0};
@@ -263,6 +277,9 @@ struct Server::Impl {
 
   // Handlers.
   void status(const httplib::Request&, httplib::Response&);
+  void index_post(const httplib::Request&, httplib::Response&);
+  json indexing_json() const;
+  void install_gate();
   void tracks(const httplib::Request&, httplib::Response&);
   void track(const httplib::Request&, httplib::Response&);
   void search(const httplib::Request&, httplib::Response&);
@@ -300,6 +317,7 @@ void Server::Impl::install_routes() {
   using R = const httplib::Request&;
   using W = httplib::Response&;
   route("GET", "/api/status", [this](R q, W s) { status(q, s); });
+  route("POST", "/api/index", [this](R q, W s) { index_post(q, s); });
   route("GET", "/api/tracks", [this](R q, W s) { tracks(q, s); });
   route("GET", "/api/tracks/([^/]+)", [this](R q, W s) { track(q, s); });
   route("GET", "/api/search", [this](R q, W s) { search(q, s); });
@@ -322,7 +340,7 @@ void Server::Impl::install_routes() {
   route("PUT", "/api/playlists/([^/.]+)", [this](R q, W s) { playlist_put(q, s); });
   route("DELETE", "/api/playlists/([^/.]+)", [this](R q, W s) { playlist_delete(q, s); });
   install_method_not_allowed();
-  subsonic::install(http, {options.user, options.password},
+  subsonic::install(http, authenticator,
                     {[this](const std::function<void(library::Library&)>& f) { service.with(f); },
                      [this](int64_t id, R q, W s) { stream_track(id, q, s); }});
 }
@@ -399,7 +417,63 @@ void Server::Impl::status(const httplib::Request&, httplib::Response& res) {
                   {"index", {{"embedder", f.index.embedder}, {"type", f.index.factory}, {"size", f.index.vectors},
                              {"dim", f.index.dim}}},
                   {"scan_errors", f.stats.scan_errors},
+                  {"indexing", indexing_json()},
                   {"data_dir", f.data_dir}});
+}
+
+json Server::Impl::indexing_json() const {
+  if (!indexer) return {{"state", "idle"}, {"available", false}};
+  const auto st = indexer->status();
+  json roots = json::array();
+  for (const auto& r : st.roots) roots.push_back(r.string());
+  json j{{"available", true},
+         {"state", library::to_string(st.state)},
+         {"roots", roots},
+         {"root_index", st.root_index},
+         {"runs", st.runs},
+         {"started_at", st.started_at},
+         {"finished_at", st.finished_at}};
+  if (st.state == library::BackgroundScanStatus::State::running) {
+    const auto& p = st.progress;
+    j["progress"] = {{"to_analyse", p.to_analyse}, {"analysed", p.analysed}, {"failed", p.failed},
+                     {"tracks_per_s", p.tracks_per_s}, {"eta_s", p.eta_s},
+                     {"current", fs::path(p.current).filename().string()}};
+  }
+  if (st.report) {
+    const auto& r = *st.report;
+    j["report"] = {{"files_found", r.files_found}, {"unchanged", r.unchanged}, {"added", r.added},
+                   {"updated", r.updated}, {"moved", r.moved}, {"removed", r.removed}, {"failed", r.failed},
+                   {"skipped", r.skipped}, {"seconds", r.seconds}};
+  }
+  if (!st.error.empty()) j["error"] = st.error;
+  return j;
+}
+
+void Server::Impl::index_post(const httplib::Request&, httplib::Response& res) {
+  if (!indexer)
+    throw ApiError(400, "no music folder to index: start the server with `audiorium serve --music DIR`");
+  if (!indexer->start()) throw ApiError(409, "a scan is already running; see /api/status");
+  send_json(res, {{"indexing", indexing_json()}}, 202);
+}
+
+// Before any routing (static files included): requests from beyond loopback must log in.
+void Server::Impl::install_gate() {
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    using HR = httplib::Server::HandlerResponse;
+    switch (auth::gate_request(*authenticator, req.remote_addr, req.path, req.get_header_value("Authorization"))) {
+      case auth::Gate::allow:
+        return HR::Unhandled;
+      case auth::Gate::login_required:
+        res.set_header("WWW-Authenticate", "Basic realm=\"Audiorium\", charset=\"UTF-8\"");
+        send_error(res, 401, "log in with the server's user and password (only requests from this machine need none)");
+        return HR::Handled;
+      case auth::Gate::no_account:
+        send_error(res, 403, "this server has no user, so it answers only requests from this machine; start it "
+                             "with --user and --password to let others in");
+        return HR::Handled;
+    }
+    return HR::Unhandled;
+  });
 }
 
 void Server::Impl::tracks(const httplib::Request& req, httplib::Response& res) {
@@ -922,6 +996,7 @@ Server::Server(library::Library& library, ServerOptions options)
   http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     spdlog::debug("{} {} → {}", req.method, req.path, res.status);
   });
+  impl_->install_gate();
   impl_->install_static();
   impl_->install_routes();
 }
@@ -930,8 +1005,11 @@ Server::~Server() { stop(); }
 
 void Server::start() {
   auto& im = *impl_;
-  if (im.started.exchange(true)) throw Error("the server was already started");
   const auto& o = im.options;
+  if (o.host != "localhost" && !auth::is_loopback(o.host) && !im.authenticator->configured())
+    throw Error("listening on " + o.host + " lets other machines in, so it needs a user: give --user and --password "
+                "(or AUDIORIUM_USER and AUDIORIUM_PASSWORD), or listen on 127.0.0.1");
+  if (im.started.exchange(true)) throw Error("the server was already started");
   int port = o.port;
   if (port == 0) {
     port = im.http.bind_to_any_port(o.host);
@@ -945,6 +1023,7 @@ void Server::start() {
                 " (is the port taken by another program, or the host name wrong?)");
   }
   im.bound_port = port;
+  if (im.indexer && o.index_on_start) im.indexer->start();
   {
     std::lock_guard<std::mutex> lock(im.state_mutex);
     im.stopped = false;
@@ -977,6 +1056,10 @@ bool Server::running() const {
 void Server::stop() {
   auto& im = *impl_;
   if (!im.started) return;
+  if (im.indexer) {
+    im.indexer->cancel();  // finished tracks are committed; the next scan continues
+    im.indexer->wait();
+  }
   im.http.stop();
   if (im.thread.joinable()) im.thread.join();
 }
@@ -1010,10 +1093,14 @@ int run_server(library::Library& library, const ServerOptions& options, std::ost
       << "\n  API:     http://" << options.host << ":" << server.port() << "/api/status\n"
       << "Press Ctrl-C to stop.\n"
       << std::flush;
-  if (options.host != "127.0.0.1" && options.host != "localhost" && options.host != "::1")
-    log << "warning: the web page's API (/api) has no authentication yet; anyone who can reach " << options.host
-        << " can browse and stream the whole library (the Subsonic API /rest does require --user/--password)\n"
+  if (options.host != "localhost" && !auth::is_loopback(options.host))
+    log << "  others: must log in as \"" << options.user << "\" (HTTP Basic on the page, u/p or t/s on /rest)\n"
         << std::flush;
+  if (!options.music_roots.empty()) {
+    log << "  music:  ";
+    for (const auto& r : options.music_roots) log << r.string() << " ";
+    log << (options.index_on_start ? "(indexing in the background; progress in /api/status)\n" : "\n") << std::flush;
+  }
 
   int signal_number = 0;
   while (server.running()) {

@@ -21,12 +21,15 @@
 //   GET    /api/playlists       POST /api/playlists {"name": "...", "track_ids": [...]}
 //   GET|PUT|DELETE /api/playlists/{id}   PUT {"name"?, "track_ids"? (replace/reorder), "add"? (append)}
 //   GET    /api/playlists/{id}.m3u              extended M3U with #EXTINF lines and absolute paths
+//   POST   /api/index                           rescan the music folders given to serve (--music): 202, or 409
+//                                                when a scan is running, 400 when no folder was given
+//   (/api/status carries "indexing": state idle|running|done|failed|cancelled, progress, the last report)
 //   anything else: files under web_root (index.html for folders; no way above it).
 //
-// Security: the Subsonic API (/rest) requires the configured user (token or password); the page's JSON API
-// (/api) has no authentication yet, so the default is to listen on 127.0.0.1 only. Exposing it on other
-// interfaces lets anyone who can reach the port read every catalogued file and change user state. File paths
-// come only from the catalog (stream, M3U), never from a request.
+// Security (server/auth.h): requests from this machine (loopback) need no login. Any other request needs the
+// configured user's password by HTTP Basic auth (401 otherwise; 403 when no user exists), and the server refuses
+// to listen beyond loopback without a user. The Subsonic API (/rest) always requires the user. File paths come
+// only from the catalog (stream, M3U) or the command line (--music), never from a request.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +37,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace audiorium::library {
 class Library;
@@ -47,9 +51,14 @@ struct ServerOptions {
   std::filesystem::path web_root;    // empty or missing: "/" says the web app is not installed
   int threads = 8;                   // worker threads (requests are served in parallel, the library serialised)
   std::size_t max_upload_bytes = 16 << 20;  // request bodies above this get 413
-  // The Subsonic API's one user (src/server/subsonic.h); empty: that API refuses every request. The password
-  // stays in memory only: Subsonic token auth needs it in clear, so it is never stored.
-  std::string user, password;
+  // The one user (server/auth.h): required by the Subsonic API and by every request from beyond loopback. The
+  // clear password stays in memory (Subsonic token auth needs it); password_hash (auth::hash_password) alone
+  // is enough for everything else. All empty: Subsonic refuses every request, loopback only.
+  std::string user, password, password_hash;
+  // Music folders a background scan indexes at start (when index_on_start) and on POST /api/index.
+  std::vector<std::filesystem::path> music_roots;
+  bool index_on_start = true;
+  int index_jobs = 0;  // 0: all cores
 };
 
 // The folder the build was configured with (<source>/web), the default web root of `audiorium serve`.

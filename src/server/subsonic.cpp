@@ -30,6 +30,7 @@
 #include "library/library.h"
 #include "recommend/journey.h"
 #include "recommend/recommender.h"
+#include "server/auth.h"
 #include "server/params.h"
 
 #ifndef AUDIORIUM_VERSION
@@ -129,10 +130,6 @@ class Params {
   httplib::Params params_;
 };
 
-bool equal_secret(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -155,8 +152,8 @@ std::optional<std::string> decode_hex(const std::string& hex) {
   return out;
 }
 
-void authenticate(const Params& p, const Credentials& cred) {
-  if (cred.user.empty() || cred.password.empty())
+void authenticate(const Params& p, const auth::Authenticator& account) {
+  if (!account.configured())
     fail(40, "no user is configured on this server: start it with `audiorium serve --user NAME --password SECRET` "
              "(or AUDIORIUM_USER and AUDIORIUM_PASSWORD) to use the Subsonic API");
   const auto u = p.get("u");
@@ -169,17 +166,19 @@ void authenticate(const Params& p, const Credentials& cred) {
       if (!decoded) fail(40, "wrong username or password");
       clear = *decoded;
     }
-    ok = equal_secret(clear, cred.password);
+    ok = account.check_password(*u, clear);
   } else if (const auto t = p.get("t")) {
     const auto s = p.get("s");
     if (!s || s->empty()) fail(10, "required parameter is missing: s (the salt of token t)");
-    ok = equal_secret(lower(*t), token(cred.password, *s));
+    if (!account.can_check_tokens())
+      fail(41, "token authentication is not possible: this server was started without the password and keeps only "
+               "its hash; send p=enc:HEX instead, or restart `audiorium serve` with --password");
+    ok = account.check_token(*u, *t, *s);
   } else if (p.get("apiKey")) {
     fail(42, "API key authentication is not supported: use u with t and s (or p)");
   } else {
     fail(10, "required parameter is missing: p, or t and s");
   }
-  ok = equal_secret(*u, cred.user) && ok;
   if (!ok) fail(40, "wrong username or password");
 }
 
@@ -511,7 +510,8 @@ std::string placeholder_png(const std::string& key, int size) {
 
 class Api {
  public:
-  Api(Credentials cred, Hooks hooks) : cred_(std::move(cred)), hooks_(std::move(hooks)) {}
+  Api(std::shared_ptr<const auth::Authenticator> account, Hooks hooks)
+      : account_(std::move(account)), hooks_(std::move(hooks)) {}
 
   void handle(const std::string& name, const httplib::Request& req, httplib::Response& res) {
     const Params p(req);
@@ -548,7 +548,7 @@ class Api {
         res.status = 404;
         return;
       }
-      authenticate(p, cred_);
+      authenticate(p, *account_);
       (this->*(it->second))(p, req, res);
     } catch (const Failure& f) {
       send_failure(p, res, f);
@@ -872,7 +872,7 @@ class Api {
       }
     json j{{"id", std::to_string(pl.id)},
            {"name", pl.name},
-           {"owner", cred_.user},
+           {"owner", account_->account().user},
            {"public", false},
            {"songCount", ids.size()},
            {"duration", static_cast<int64_t>(std::lround(duration))},
@@ -1004,14 +1004,14 @@ class Api {
     send_ok(p, res);
   }
 
-  Credentials cred_;
+  std::shared_ptr<const auth::Authenticator> account_;
   Hooks hooks_;
 };
 
 }  // namespace
 
-void install(httplib::Server& http, Credentials credentials, Hooks hooks) {
-  auto api = std::make_shared<Api>(std::move(credentials), std::move(hooks));
+void install(httplib::Server& http, std::shared_ptr<const auth::Authenticator> account, Hooks hooks) {
+  auto api = std::make_shared<Api>(std::move(account), std::move(hooks));
   auto handler = [api](const httplib::Request& req, httplib::Response& res) {
     api->handle(req.matches.size() > 1 ? req.matches[1].str() : std::string(), req, res);
   };

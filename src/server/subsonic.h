@@ -10,14 +10,15 @@
 //
 // Responses: XML by default, JSON with f=json; both carry status, version 1.16.1, type "audiorium",
 // serverVersion and openSubsonic=true. Failures are Subsonic errors (HTTP 200, as real servers answer) with the
-// codes 0 generic, 10 missing parameter, 40 wrong username or password, 70 not found. A Range that cannot be
+// codes 0 generic, 10 missing parameter, 40 wrong username or password, 41 token auth impossible (see
+// below), 42 API keys unsupported, 70 not found. A Range that cannot be
 // satisfied on stream keeps its HTTP 416.
 //
 // Authentication: every endpoint but getOpenSubsonicExtensions (which the OpenSubsonic spec makes public) needs
-// u plus either p (clear, or "enc:" + hex) or t and s, where t = md5(password + s) in lowercase hex. Token auth
-// means the server must know the clear password: it cannot be stored hashed. It is therefore kept in memory only
-// (given on the command line or in the environment), never written to the catalog. Without a configured user
-// every authenticated endpoint answers error 40 saying how to set one.
+// u plus either p (clear, or "enc:" + hex) or t and s, where t = md5(password + s) in lowercase hex, checked by
+// server/auth.h. Token auth needs the clear password, which is kept in memory only (given on the command line or
+// in the environment); when serve runs from the stored hash alone, t/s get error 41 and p still works. Without
+// a configured user every authenticated endpoint answers error 40 saying how to set one.
 //
 // Ids: a song id is the catalog track id ("42"); playlists are catalog playlist ids. Artists and albums come from
 // the tags: artist = artist tag, else "Unknown artist"; album = album tag, else the name of the file's folder;
@@ -31,6 +32,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -42,6 +44,10 @@ struct Response;
 
 namespace audiorium::library {
 class Library;
+}
+
+namespace audiorium::server::auth {
+class Authenticator;
 }
 
 namespace audiorium::server::subsonic {
@@ -61,12 +67,7 @@ struct Hooks {
   std::function<void(int64_t id, const httplib::Request& req, httplib::Response& res)> stream;
 };
 
-struct Credentials {
-  std::string user;
-  std::string password;  // clear text, in memory only (see above)
-};
-
 // Registers GET and POST routes for /rest/NAME and /rest/NAME.view.
-void install(httplib::Server& http, Credentials credentials, Hooks hooks);
+void install(httplib::Server& http, std::shared_ptr<const auth::Authenticator> account, Hooks hooks);
 
 }  // namespace audiorium::server::subsonic

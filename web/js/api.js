@@ -49,6 +49,7 @@ const q = (params) => {
 
 export const Api = {
   status: () => api('/api/status'),
+  reindex: () => api('/api/index', { method: 'POST' }),
   track: (id) => api(`/api/tracks/${id}`),
   search: (text, k = 10) => api(`/api/search${q({ q: text, k })}`),
   searchImage: (file) => {

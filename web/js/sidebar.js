@@ -32,9 +32,13 @@ export class Sidebar {
 
   async loadStatus() {
     const box = this.els.status;
+    clearTimeout(this.statusTimer);
     try {
       const s = await Api.status();
+      const wasEmpty = this.app.libraryEmpty;
       this.app.libraryEmpty = !s.tracks;
+      const ix = s.indexing || { available: false, state: 'idle' };
+      const running = ix.state === 'running';
       const rows = [
         ['Tracks', s.tracks.toLocaleString()],
         ['Music', `${s.hours.toFixed(1)} h`],
@@ -43,15 +47,55 @@ export class Sidebar {
         ['Scan errors', String(s.scan_errors)],
       ];
       box.replaceChildren(...[
-        s.tracks ? null : h('p', { class: 'empty-library', role: 'status' },
-          'No music indexed yet — run ', h('code', { text: 'audiorium index ~/Music' })),
+        s.tracks || running ? null : h('p', { class: 'empty-library', role: 'status' },
+          'No music indexed yet — run ', h('code', { text: 'audiorium index ~/Music' }),
+          ' or start the server with ', h('code', { text: '--music ~/Music' })),
+        this.indexingView(ix),
         h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
         s.scan_errors ? h('p', { class: 'hint' }, 'Files that could not be read are listed by ', h('code', { text: 'audiorium info' }), '.') : null,
         h('p', { class: 'hint', text: `Audiorium ${s.version}` })].filter(Boolean));
       this.app.showLibraryState(s);
+      // While a scan runs, follow it; new tracks are searchable as soon as they are analysed.
+      if (running) this.statusTimer = setTimeout(() => this.loadStatus(), 1500);
+      else if (wasEmpty && s.tracks) this.loadAll();
     } catch (e) {
       box.replaceChildren(errorBox(e, 'Status'));
     }
+  }
+
+  // The background scan of `audiorium serve --music DIR`: progress while it runs, the last outcome, a rescan button.
+  indexingView(ix) {
+    if (!ix.available) return null;
+    const wrap = h('div', { class: 'indexing', id: 'indexing-status' });
+    if (ix.state === 'running') {
+      const p = ix.progress || { analysed: 0, to_analyse: 0 };
+      const pct = p.to_analyse ? Math.round((100 * p.analysed) / p.to_analyse) : 0;
+      wrap.append(
+        h('p', { role: 'status', text: p.to_analyse
+          ? `Indexing ${p.analysed} of ${p.to_analyse} new files${p.failed ? ` (${p.failed} unreadable)` : ''}…`
+          : 'Looking for music…' }),
+        h('progress', { max: '100', value: String(pct), 'aria-label': 'Indexing progress' }),
+        p.current ? h('p', { class: 'hint', text: `${p.current}${p.eta_s > 1 ? ` · about ${Math.ceil(p.eta_s)} s left` : ''}` }) : null,
+      );
+    } else {
+      const r = ix.report;
+      const text = ix.state === 'failed' ? `Indexing failed: ${ix.error}`
+        : ix.state === 'cancelled' ? 'Indexing stopped; a rescan continues where it ended.'
+        : r ? `Last scan: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.failed} unreadable (${r.seconds.toFixed(1)} s).`
+        : 'Not scanned yet.';
+      const button = h('button', { class: 'button small', type: 'button', id: 'btn-rescan', text: 'Rescan music folder' });
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        try {
+          await Api.reindex();
+        } catch (e) {
+          announce(e.message, true);
+        }
+        this.loadStatus();
+      });
+      wrap.append(h('p', { class: ix.state === 'failed' ? 'error' : 'hint', text }), button);
+    }
+    return wrap;
   }
 
   async loadSearches() {
