@@ -8,7 +8,7 @@ bin=${1:?audiorium binary}; data=${2:?indexed data dir}; secs=${3:-15}; conns=${
 command -v wrk >/dev/null || { echo "load-bench: wrk is missing (make deps installs it)" >&2; exit 1; }
 work=$(mktemp -d)
 log="$work/serve.log"
-"$bin" --data "$data" serve --port 0 --threads 8 > "$log" 2>&1 &
+"$bin" --data "$data" serve --port 0 --threads "${AUDIORIUM_THREADS:-64}" > "$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 port=""

@@ -49,7 +49,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                   // 0: pick a free port (see Server::port())
   std::filesystem::path web_root;    // empty or missing: "/" says the web app is not installed
-  int threads = 8;                   // worker threads (requests are served in parallel, the library serialised)
+  // httplib gives each connection a worker for its keep-alive life, so this is also the most connections served
+  // at once (64 clients with 8 workers: 56 wait, up to the keep-alive timeout). Library work stays serialised.
+  int threads = 64;
   std::size_t max_upload_bytes = 16 << 20;  // request bodies above this get 413
   // The one user (server/auth.h): required by the Subsonic API and by every request from beyond loopback. The
   // clear password stays in memory (Subsonic token auth needs it); password_hash (auth::hash_password) alone
