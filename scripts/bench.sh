@@ -25,6 +25,9 @@ echo "== Vector index search (synthetic vectors)"
 echo
 echo "== Same-soundtrack retrieval quality (demo library, dsp-v1)"
 "$build/bench/bench_retrieval_quality" --data "$scratch/jobs2" --root "$music" --k 5
+echo
+echo "== HTTP load (wrk, 64 connections, demo library)"
+bash scripts/load-bench.sh "$bin" "$scratch/jobs2" 15 64
 if [ -f "$build/libaudiorium_torch.so" ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
   echo
   echo "== Model packs (libtorch plugin; random-weight packs from tools/packs/make_test_pack.py)"

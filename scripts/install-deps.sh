@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libheif-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  wrk curl
   libicu-dev python3-regex
 )
 # Neural model packs (optional at build time; ~0.8 GB): libtorch for the runtime plugin, python3-torch (the same
