@@ -1,6 +1,7 @@
 #include "cli/packs_command.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -9,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data_dir.h"
+#include "packembed/pack.h"
+#include "packembed/runtime.h"
 #include "packs/manifest.h"
 
 namespace audiorium::cli {
@@ -86,20 +89,57 @@ int run_list(const std::string& data_option, bool as_json, bool quick) {
   return 0;
 }
 
-int run_verify(const std::string& data_option, bool as_json, const std::string& name) {
+// The reference embeddings of references.json recomputed through the libtorch plugin (when it can be loaded)
+// and compared with the exporter's: passes when every difference is within `tolerance` and the C++ tokenizer gives
+// the exporter's token ids.
+json verify_references_json(const packs::PackManifest& m, double tolerance) {
+  if (!m.references) return {{"checked", false}, {"reason", "the pack has no references.json"}};
+  std::string why;
+  if (!packembed::runtime_available(&why)) return {{"checked", false}, {"reason", why}};
+  const auto pack = packembed::Pack::open(m.dir);
+  const auto report = packembed::verify_references(*pack);
+  json items = json::array();
+  for (const auto& it : report.items)
+    items.push_back({{"what", it.what}, {"max_abs_diff", it.max_abs_diff}, {"tokens_match", it.tokens_match}});
+  const bool ok = !report.items.empty() && report.max_abs_diff <= tolerance && report.tokens_match;
+  return {{"checked", true},   {"runtime", packembed::runtime().torch_version},
+          {"items", items},    {"max_abs_diff", report.max_abs_diff},
+          {"tolerance", tolerance}, {"tokens_match", report.tokens_match}, {"ok", ok}};
+}
+
+int run_verify(const std::string& data_option, bool as_json, const std::string& name, double tolerance) {
   const auto dir = packs::find_pack(name, search_path(data_option));
   try {
     const auto m = packs::read_pack(dir, true);
+    const auto refs = verify_references_json(m, tolerance);
+    const bool ok = !refs["checked"].get<bool>() || refs["ok"].get<bool>();
     if (as_json) {
-      std::cout << json{{"name", m.name}, {"dir", dir.string()}, {"valid", true}, {"files", m.files.size()},
-                        {"checksums", "ok"}}.dump(2)
+      std::cout << json{{"name", m.name}, {"dir", dir.string()}, {"valid", ok}, {"files", m.files.size()},
+                        {"checksums", "ok"}, {"references", refs}}.dump(2)
                 << "\n";
     } else {
       std::cout << m.name << " (" << dir.string() << "): " << m.kind << ", " << m.embedding_dim << " dims, towers "
-                << join(m.towers(), "+") << "; " << m.files.size() << " files, checksums ok\n"
-                << "(reference embeddings are not checked yet: that needs the neural runtime)\n";
+                << join(m.towers(), "+") << "; " << m.files.size() << " files, checksums ok\n";
+      if (!refs["checked"].get<bool>()) {
+        std::cout << "reference embeddings not checked: " << refs["reason"].get<std::string>() << "\n";
+      } else {
+        for (const auto& it : refs["items"]) {
+          char line[64];
+          std::snprintf(line, sizeof line, "  %-4s max |diff| %.2e%s  ",
+                        it["max_abs_diff"].get<double>() <= tolerance && it["tokens_match"].get<bool>() ? "ok" : "FAIL",
+                        it["max_abs_diff"].get<double>(), it["tokens_match"].get<bool>() ? "" : " TOKENS DIFFER");
+          std::cout << line << it["what"].get<std::string>() << "\n";
+        }
+        char line[160];
+        std::snprintf(line, sizeof line, "reference embeddings %s: %zu inputs through libtorch %s, max |diff| %.2e (tolerance %.0e)%s\n",
+                      ok ? "ok" : "MISMATCH", refs["items"].size(), refs["runtime"].get<std::string>().c_str(),
+                      refs["max_abs_diff"].get<double>(), tolerance,
+                      refs["tokens_match"].get<bool>() ? "" : ", tokenizer ids differ from the exporter's");
+        std::cout << line;
+      }
     }
-    return 0;
+    if (!ok) std::cerr << "audiorium: pack '" << m.name << "' does not reproduce its reference embeddings\n";
+    return ok ? 0 : 1;
   } catch (const std::exception& e) {
     if (as_json) std::cout << json{{"name", name}, {"dir", dir.string()}, {"valid", false}, {"error", e.what()}}.dump(2) << "\n";
     std::cerr << "audiorium: " << e.what() << "\n";
@@ -115,9 +155,13 @@ void add_packs_command(CLI::App& app, const std::string& data_option, const bool
   auto* list = packs_cmd->add_subcommand("list", "Installed packs: name, kind, dimension, towers, checksums");
   auto quick = std::make_shared<bool>(false);
   list->add_flag("--quick", *quick, "Skip the SHA-256 checks (only read the manifests)");
-  auto* verify = packs_cmd->add_subcommand("verify", "Check one pack's manifest and every file's SHA-256");
+  auto* verify = packs_cmd->add_subcommand(
+      "verify", "Check one pack's manifest and every file's SHA-256, and recompute its reference embeddings");
   auto name = std::make_shared<std::string>();
   verify->add_option("name", *name, "Pack name (manifest name or folder name)")->required();
+  auto tolerance = std::make_shared<double>(1e-4);
+  verify->add_option("--tolerance", *tolerance, "Largest accepted |difference| from references.json")
+      ->capture_default_str();
 
   auto guard = [](auto&& body) {
     int rc = 0;
@@ -132,8 +176,8 @@ void add_packs_command(CLI::App& app, const std::string& data_option, const bool
   list->callback([&data_option, &json_option, quick, guard] {
     guard([&] { return run_list(data_option, json_option, *quick); });
   });
-  verify->callback([&data_option, &json_option, name, guard] {
-    guard([&] { return run_verify(data_option, json_option, *name); });
+  verify->callback([&data_option, &json_option, name, tolerance, guard] {
+    guard([&] { return run_verify(data_option, json_option, *name, *tolerance); });
   });
 }
 

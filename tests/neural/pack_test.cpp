@@ -242,6 +242,47 @@ TEST_F(Packs, CorruptTowerMissingPackAndWrongDimensionAreClearErrors) {
   }
 }
 
+// `packs verify` recomputes references.json through the plugin: ok on the generated pack, a failure naming the
+// difference when a reference embedding is off by more than the tolerance (checksums updated, so only that fails).
+TEST_F(Packs, CliVerifyRecomputesTheReferences) {
+  audiorium::testing::TempDir tmp;
+  const std::string bin = env("AUDIORIUM_BIN", "audiorium");
+  int rc = 0;
+  auto out = run_output("AUDIORIUM_PACKS=" + packs().string() + " " + bin + " --data " + (tmp / "data").string() +
+                            " packs verify test-clap-tiny",
+                        &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("checksums ok"), std::string::npos) << out;
+  EXPECT_NE(out.find("reference embeddings ok"), std::string::npos) << out;
+
+  fs::create_directories(tmp / "p");
+  fs::copy(packs() / "clip", tmp / "p" / "clip", fs::copy_options::recursive);
+  const auto refs_file = tmp / "p" / "clip" / "references.json";
+  json refs;
+  {
+    std::ifstream in(refs_file);
+    refs = json::parse(in);
+  }
+  refs["text"][0]["embedding"][3] = refs["text"][0]["embedding"][3].get<double>() + 0.01;
+  std::ofstream(refs_file, std::ios::trunc) << refs.dump();
+  const auto digest = run_output("sha256sum " + refs_file.string(), nullptr).substr(0, 64);
+  json m;
+  {
+    std::ifstream in(tmp / "p" / "clip" / "manifest.json");
+    m = json::parse(in);
+  }
+  m["files"]["references.json"] = digest;
+  std::ofstream(tmp / "p" / "clip" / "manifest.json", std::ios::trunc) << m.dump(2);
+  out = run_output("AUDIORIUM_PACKS=" + (tmp / "p").string() + " " + bin + " --data " + (tmp / "data").string() +
+                       " --json packs verify test-clip-tiny",
+                   &rc);
+  EXPECT_EQ(rc, 1) << out;
+  const auto j = json::parse(out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1));
+  EXPECT_EQ(j["references"]["checked"], true) << out;
+  EXPECT_EQ(j["references"]["ok"], false) << out;
+  EXPECT_NEAR(j["references"]["max_abs_diff"].get<double>(), 0.01, 1e-3) << out;
+}
+
 // The CLI: index with the pack beside dsp-v1 (incremental), text search, image search, a dim mismatch.
 TEST_F(Packs, CliIndexesSearchesAndRefusesAMismatchedIndex) {
   namespace t = audiorium::testing;
