@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "core/ascii.h"
 #include "core/error.h"
 
 namespace audiorium::eval {
@@ -20,18 +21,6 @@ const std::vector<std::string> kMajorLabelNames = {
     "reprise", "sire records", "asylum records", "legacy recordings", "masterworks"};
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 // `needle` occurs in `text` on word boundaries ("emi" in "EMI Music", not in "Academic").
 bool contains_word(const std::string& text, const std::string& needle) {
@@ -48,7 +37,7 @@ bool contains_word(const std::string& text, const std::string& needle) {
 enum class Column { Track, Artist, Album, Label, Class, Style, Popularity, Ignored };
 
 Column column_of(const std::string& name) {
-  const auto n = lower(trim(name));
+  const auto n = ascii_lower(trim_ascii_space(name));
   if (n == "track" || n == "path" || n == "id" || n == "title") return Column::Track;
   if (n == "artist") return Column::Artist;
   if (n == "album") return Column::Album;
@@ -60,7 +49,7 @@ Column column_of(const std::string& name) {
 }
 
 bool all_blank(const std::vector<std::string>& fields) {
-  return std::all_of(fields.begin(), fields.end(), [](const std::string& f) { return trim(f).empty(); });
+  return std::all_of(fields.begin(), fields.end(), [](const std::string& f) { return trim_ascii_space(f).empty(); });
 }
 
 }  // namespace
@@ -117,7 +106,7 @@ std::string csv_field(const std::string& value) {
 }
 
 std::optional<LabelClass> parse_label_class(const std::string& text) {
-  const auto t = lower(trim(text));
+  const auto t = ascii_lower(trim_ascii_space(text));
   if (t == "major" || t == "yes" || t == "1" || t == "true") return LabelClass::Major;
   if (t == "independent" || t == "indie" || t == "no" || t == "0" || t == "false") return LabelClass::Independent;
   if (t == "unknown" || t.empty()) return LabelClass::Unknown;
@@ -147,7 +136,7 @@ LabelsFile read_labels_csv(std::istream& in) {
     if (all_blank(fields)) continue;
     for (const auto& f : fields) {
       columns.push_back(column_of(f));
-      if (columns.back() != Column::Ignored) out.columns.push_back(lower(trim(f)));
+      if (columns.back() != Column::Ignored) out.columns.push_back(ascii_lower(trim_ascii_space(f)));
     }
     break;
   }
@@ -178,7 +167,7 @@ LabelsFile read_labels_csv(std::istream& in) {
     row.line = first_line;
     std::string error;
     for (std::size_t i = 0; i < columns.size() && error.empty(); ++i) {
-      const auto value = trim(fields[i]);
+      const auto value = trim_ascii_space(fields[i]);
       switch (columns[i]) {
         case Column::Track: row.track = value; break;
         case Column::Artist: row.artist = value; break;
@@ -234,18 +223,18 @@ std::map<int64_t, TrackLabel> resolve_labels(const std::vector<catalog::Track>& 
     for (const auto& r : file->rows) {
       if (!r.label.empty() && r.label_class && *r.label_class != LabelClass::Unknown &&
           r.track.empty() && r.album.empty() && r.artist.empty())
-        label_class[lower(r.label)] = *r.label_class;
-      if (!r.track.empty()) by_track[lower(r.track)] = &r;
-      else if (!r.album.empty()) by_album[lower(r.album)] = &r;
-      else if (!r.artist.empty()) by_artist[lower(r.artist)] = &r;
+        label_class[ascii_lower(r.label)] = *r.label_class;
+      if (!r.track.empty()) by_track[ascii_lower(r.track)] = &r;
+      else if (!r.album.empty()) by_album[ascii_lower(r.album)] = &r;
+      else if (!r.artist.empty()) by_artist[ascii_lower(r.artist)] = &r;
     }
     for (const auto& r : file->rows)  // a row giving a label and its class also classifies the label
       if (!r.label.empty() && r.label_class && *r.label_class != LabelClass::Unknown)
-        label_class.try_emplace(lower(r.label), *r.label_class);
+        label_class.try_emplace(ascii_lower(r.label), *r.label_class);
   }
   auto classify = [&](const std::string& label) {
     if (label.empty()) return LabelClass::Unknown;
-    const auto l = lower(label);
+    const auto l = ascii_lower(label);
     if (auto it = label_class.find(l); it != label_class.end()) return it->second;
     for (const auto& major : kMajorLabelNames)
       if (contains_word(l, major)) return LabelClass::Major;
@@ -256,17 +245,17 @@ std::map<int64_t, TrackLabel> resolve_labels(const std::vector<catalog::Track>& 
   for (const auto& t : tracks) {
     // Most specific first: track (id, path, file name, title), album, artist.
     std::vector<const LabelRow*> rows;
-    for (const auto& key : {std::to_string(t.id), lower(t.path), lower(fs::path(t.path).filename().string()),
-                            lower(t.tags.title)})
+    for (const auto& key : {std::to_string(t.id), ascii_lower(t.path), ascii_lower(fs::path(t.path).filename().string()),
+                            ascii_lower(t.tags.title)})
       if (!key.empty())
         if (auto it = by_track.find(key); it != by_track.end()) {
           rows.push_back(it->second);
           break;
         }
     if (!t.tags.album.empty())
-      if (auto it = by_album.find(lower(t.tags.album)); it != by_album.end()) rows.push_back(it->second);
+      if (auto it = by_album.find(ascii_lower(t.tags.album)); it != by_album.end()) rows.push_back(it->second);
     if (!t.tags.artist.empty())
-      if (auto it = by_artist.find(lower(t.tags.artist)); it != by_artist.end()) rows.push_back(it->second);
+      if (auto it = by_artist.find(ascii_lower(t.tags.artist)); it != by_artist.end()) rows.push_back(it->second);
 
     TrackLabel l;
     std::optional<LabelClass> explicit_class;

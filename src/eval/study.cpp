@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "core/ascii.h"
 #include "core/error.h"
 
 namespace audiorium::eval {
@@ -15,17 +16,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 void write_file(const fs::path& path, const std::string& content, std::vector<fs::path>& written) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -63,9 +53,9 @@ CsvTable read_table(const fs::path& file) {
       t.problems.push_back({first, "unterminated quote; row skipped"});
       break;
     }
-    if (std::all_of(fields.begin(), fields.end(), [](const auto& f) { return trim(f).empty(); })) continue;
+    if (std::all_of(fields.begin(), fields.end(), [](const auto& f) { return trim_ascii_space(f).empty(); })) continue;
     if (header) {
-      for (std::size_t i = 0; i < fields.size(); ++i) t.column[lower(trim(fields[i]))] = i;
+      for (std::size_t i = 0; i < fields.size(); ++i) t.column[ascii_lower(trim_ascii_space(fields[i]))] = i;
       t.width = fields.size();
       header = false;
       continue;
@@ -88,7 +78,7 @@ std::size_t need(const CsvTable& t, const std::string& name, const fs::path& fil
 }
 
 std::optional<int> likert(const std::string& text) {
-  const auto v = trim(text);
+  const auto v = trim_ascii_space(text);
   int x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (v.empty() || ec != std::errc() || end != v.data() + v.size() || x < 1 || x > 5) return std::nullopt;
@@ -176,7 +166,7 @@ StudyResult import_ratings(const fs::path& ratings, const fs::path& key) {
   const auto k = read_table(key);
   const auto kp = need(k, "playlist", key), ks = need(k, "system", key);
   std::map<std::string, std::string> system_of;
-  for (const auto& row : k.rows) system_of[trim(row.fields[kp])] = trim(row.fields[ks]);
+  for (const auto& row : k.rows) system_of[trim_ascii_space(row.fields[kp])] = trim_ascii_space(row.fields[ks]);
   for (const auto& p : k.problems) r.problems.push_back({p.line, key.filename().string() + ": " + p.message});
 
   const auto t = read_table(ratings);
@@ -186,7 +176,7 @@ StudyResult import_ratings(const fs::path& ratings, const fs::path& key) {
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> values;
   std::set<std::string> participants;
   for (const auto& row : t.rows) {
-    const auto code = trim(row.fields[cp]);
+    const auto code = trim_ascii_space(row.fields[cp]);
     const auto it = system_of.find(code);
     if (it == system_of.end()) {
       r.problems.push_back({row.line, "unknown playlist '" + code + "' (not in the key); row skipped"});
@@ -195,12 +185,12 @@ StudyResult import_ratings(const fs::path& ratings, const fs::path& key) {
     const auto d = likert(row.fields[cd]), l = likert(row.fields[cl]);
     if (!d || !l) {
       r.problems.push_back({row.line, "diversity and likability must be whole numbers from 1 to 5 (found '" +
-                                          trim(row.fields[cd]) + "', '" + trim(row.fields[cl]) + "'); row skipped"});
+                                          trim_ascii_space(row.fields[cd]) + "', '" + trim_ascii_space(row.fields[cl]) + "'); row skipped"});
       continue;
     }
     values[it->second].first.push_back(*d);
     values[it->second].second.push_back(*l);
-    if (part != t.column.end()) participants.insert(trim(row.fields[part->second]));
+    if (part != t.column.end()) participants.insert(trim_ascii_space(row.fields[part->second]));
     ++r.ratings;
   }
   std::sort(r.problems.begin(), r.problems.end(), [](const CsvProblem& a, const CsvProblem& b) { return a.line < b.line; });

@@ -178,15 +178,13 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
       for (std::size_t i = next++; i < work.size(); i = next++) {
         Outcome o;
         o.index = i;
-        if (options.cancel && options.cancel->load()) {
-          o.skipped = true;
-          outcomes.push(std::move(o));
-          continue;
-        }
-        try {
-          o.analysis = analyse_file(work[i], embedder, options.window);
-        } catch (const std::exception& e) {
-          o.error = without_path(e.what(), work[i].string());
+        o.skipped = options.cancel && options.cancel->load();
+        if (!o.skipped) {
+          try {
+            o.analysis = analyse_file(work[i], embedder, options.window);
+          } catch (const std::exception& e) {
+            o.error = without_path(e.what(), work[i].string());
+          }
         }
         outcomes.push(std::move(o));
       }

@@ -25,6 +25,7 @@
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/ascii.h"
 #include "catalog/tags.h"
 #include "core/error.h"
 #include "library/library.h"
@@ -129,11 +130,6 @@ class Params {
 
   httplib::Params params_;
 };
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::optional<std::string> decode_hex(const std::string& hex) {
   if (hex.size() % 2) return std::nullopt;
@@ -403,7 +399,7 @@ std::string iso_time(int64_t unix_seconds) {
 }
 
 std::string content_type_of(const fs::path& path) {
-  const std::string ext = lower(path.extension().string());
+  const std::string ext = ascii_lower(path.extension().string());
   static const std::map<std::string, std::string> types = {
       {".mp3", "audio/mpeg"}, {".flac", "audio/flac"}, {".ogg", "audio/ogg"}, {".oga", "audio/ogg"},
       {".opus", "audio/ogg"}, {".m4a", "audio/mp4"},   {".mp4", "audio/mp4"}, {".aac", "audio/aac"},
@@ -416,7 +412,7 @@ std::string content_type_of(const fs::path& path) {
 json song_json(const Song& s) {
   const Track& t = s.track;
   const fs::path path(t.path);
-  std::string suffix = lower(path.extension().string());
+  std::string suffix = ascii_lower(path.extension().string());
   if (!suffix.empty()) suffix.erase(0, 1);
   json j{{"id", std::to_string(t.id)},
          {"parent", s.album_id},
@@ -598,7 +594,7 @@ class Api {
     for (const auto& [id, ar] : m.artists) by_letter[index_letter(ar.name)].push_back(&ar);
     json index = json::array();
     for (auto& [letter, list] : by_letter) {
-      std::sort(list.begin(), list.end(), [](const Artist* x, const Artist* y) { return lower(x->name) < lower(y->name); });
+      std::sort(list.begin(), list.end(), [](const Artist* x, const Artist* y) { return ascii_lower(x->name) < ascii_lower(y->name); });
       json artists = json::array();
       for (const auto* ar : list) artists.push_back(artist_json(*ar));
       index.push_back({{"name", letter}, {"artist", artists}});
@@ -635,7 +631,7 @@ class Api {
     std::vector<std::string> words;
     {
       std::string w;
-      for (const char c : lower(query) + " ") {
+      for (const char c : ascii_lower(query) + " ") {
         if (std::isspace(static_cast<unsigned char>(c)) || c == '*') {
           if (!w.empty()) words.push_back(w);
           w.clear();
@@ -645,7 +641,7 @@ class Api {
       }
     }
     auto matches = [&words](const std::string& text) {
-      const std::string l = lower(text);
+      const std::string l = ascii_lower(text);
       return std::all_of(words.begin(), words.end(), [&l](const std::string& w) { return l.find(w) != std::string::npos; });
     };
     auto page = [&p](const std::string& what, std::size_t total) {
@@ -720,7 +716,7 @@ class Api {
     std::vector<const Song*> pool;
     for (const auto& s : m.songs) {
       const auto& tags = s.track.tags;
-      if (genre && !genre->empty() && lower(tags.genre) != lower(*genre)) continue;
+      if (genre && !genre->empty() && ascii_lower(tags.genre) != ascii_lower(*genre)) continue;
       if (from_year && tags.year < from_year) continue;
       if (to_year && tags.year > to_year) continue;
       pool.push_back(&s);

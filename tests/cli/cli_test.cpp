@@ -17,36 +17,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using Run = audiorium::testing::CommandResult;
 
-Run run(const std::string& args) {
-  const char* bin = std::getenv("AUDIORIUM_BIN");
-  if (!bin) throw std::runtime_error("AUDIORIUM_BIN is not set (ctest sets it)");
-  const std::string cmd = std::string(bin) + " " + args + " 2>&1";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-Run run_json(const std::string& args) {
-  const char* bin = std::getenv("AUDIORIUM_BIN");
-  const std::string cmd = std::string(bin) + " " + args + " 2>/dev/null";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Run run(const std::string& args) { return audiorium::testing::run_audiorium(args); }
+Run run_json(const std::string& args) { return audiorium::testing::run_audiorium(args, false); }
 
 class CliTest : public ::testing::Test {
  protected:

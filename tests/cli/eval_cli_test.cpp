@@ -18,23 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using Result = audiorium::testing::CommandResult;
 
 Result run_eval_cli(const std::string& args, bool with_stderr = true) {
-  const char* bin = std::getenv("AUDIORIUM_BIN");
-  if (!bin) throw std::runtime_error("AUDIORIUM_BIN is not set (ctest sets it)");
-  const std::string cmd = std::string(bin) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return audiorium::testing::run_audiorium(args, with_stderr);
 }
 
 class EvalCliTest : public ::testing::Test {

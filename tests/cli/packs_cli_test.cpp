@@ -19,23 +19,12 @@ using audiorium::testing::TempDir;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using Result = audiorium::testing::CommandResult;
 
+// Without $AUDIORIUM_PACKS, so only the packs a test makes are found.
 Result run_cli(const std::string& args, bool with_stderr = true) {
-  const char* bin = std::getenv("AUDIORIUM_BIN");
-  if (!bin) throw std::runtime_error("AUDIORIUM_BIN is not set (ctest sets it)");
-  const std::string cmd = "env -u AUDIORIUM_PACKS " + std::string(bin) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  ::unsetenv("AUDIORIUM_PACKS");  // the child inherits this process's environment
+  return audiorium::testing::run_audiorium(args, with_stderr);
 }
 
 // The digest from coreutils' sha256sum, so the test does not lean on the code it checks.

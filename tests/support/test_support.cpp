@@ -1,5 +1,7 @@
 #include "support/test_support.h"
 
+#include <sys/wait.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +103,24 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+CommandResult run_command(const std::string& command_line, bool with_stderr) {
+  const std::string cmd = command_line + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, p)) r.out += buf;
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+CommandResult run_audiorium(const std::string& args, bool with_stderr) {
+  const char* bin = std::getenv("AUDIORIUM_BIN");
+  if (!bin) throw std::runtime_error("AUDIORIUM_BIN is not set (ctest sets it)");
+  return run_command(std::string(bin) + " " + args, with_stderr);
 }
 
 }  // namespace audiorium::testing

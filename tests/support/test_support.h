@@ -1,5 +1,5 @@
 // Helpers shared by the test suites: generated signals, WAV writing, format conversion through the
-// ffmpeg command, and a temporary directory that cleans itself up. Tests make all their audio here;
+// ffmpeg command, running the audiorium binary, and a temporary directory that cleans itself up. Tests make all their audio here;
 // nothing binary is committed.
 #pragma once
 
@@ -35,5 +35,15 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+struct CommandResult {
+  int code = -1;    // exit status; -1 when it could not run or was killed
+  std::string out;  // stdout (and stderr when asked)
+};
+// Runs a shell command line and collects its output.
+CommandResult run_command(const std::string& command_line, bool with_stderr = true);
+// Runs the audiorium binary ctest names in $AUDIORIUM_BIN with `args` (a shell fragment); without stderr the
+// output is stdout alone (for --json). Throws if AUDIORIUM_BIN is unset.
+CommandResult run_audiorium(const std::string& args, bool with_stderr = true);
 
 }  // namespace audiorium::testing
