@@ -409,11 +409,20 @@ void Server::Impl::status(const httplib::Request&, httplib::Response& res) {
   });
   json embedders = json::object();
   for (const auto& [name, n] : f.stats.vectors_per_embedder) embedders[name] = n;
+  // Every embedder with vectors in the catalog (dsp-v1, and e.g. clap.<pack>.<version> after `audiorium index
+  // --embedder clap`) and whether the server uses it: it searches with its library's embedder only; model packs
+  // are used by the CLI (`search`/`image --embedder`), not yet by /api/search or Subsonic.
+  json available = json::array();
+  for (const auto& [name, n] : f.stats.vectors_per_embedder)
+    available.push_back({{"id", name}, {"vectors", n}, {"used_for_search", name == f.embedder}});
   send_json(res, {{"version", AUDIORIUM_VERSION},
                   {"tracks", f.stats.tracks},
                   {"hours", f.stats.total_duration_s / 3600.0},
                   {"embedder", f.embedder},
+                  {"search_embedder", f.embedder},
                   {"embedders", embedders},
+                  {"embedders_available", available},
+                  {"model_packs_in_server", false},
                   {"index", {{"embedder", f.index.embedder}, {"type", f.index.factory}, {"size", f.index.vectors},
                              {"dim", f.index.dim}}},
                   {"scan_errors", f.stats.scan_errors},
