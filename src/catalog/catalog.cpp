@@ -284,6 +284,11 @@ std::string Track::display_title() const {
   return fs::path(path).stem().string();
 }
 
+std::string Track::album_or_folder() const {
+  if (!tags.album.empty()) return tags.album;
+  return fs::path(path).parent_path().filename().string();
+}
+
 Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Catalog::Catalog(Catalog&&) noexcept = default;
 Catalog& Catalog::operator=(Catalog&&) noexcept = default;

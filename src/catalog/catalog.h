@@ -34,6 +34,10 @@ struct Track {
   std::string fingerprint;  // chromaprint compressed string; empty when none
 
   std::string display_title() const;  // title tag, else the file name without extension
+  // The release a track belongs to, for grouping (diversity caps, album browsing): the album tag, else the name
+  // of its folder — untagged music is nearly always one folder per release, and leaving it ungrouped would
+  // exempt it from every per-album cap.
+  std::string album_or_folder() const;
 };
 
 struct FileState {

@@ -108,7 +108,7 @@ void add_eval_commands(CLI::App& app, const std::string& data_option, const bool
       if (!e->out.empty()) eval::write_report(result, e->out);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (json_option) {
-        std::cout << result.dump(2) << "\n";
+        std::cout << result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         std::cout << eval::text_summary(result);
         if (!e->out.empty()) std::cout << "Report: " << (fs::path(e->out) / "index.html").string() << "\n";
@@ -140,7 +140,7 @@ void add_eval_commands(CLI::App& app, const std::string& data_option, const bool
       if (json_option) {
         nlohmann::json files = nlohmann::json::array();
         for (const auto& f : r.files) files.push_back(f.string());
-        std::cout << nlohmann::json{{"playlists", r.playlists}, {"systems", r.systems}, {"files", files}}.dump(2) << "\n";
+        std::cout << nlohmann::json{{"playlists", r.playlists}, {"systems", r.systems}, {"files", files}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         std::cout << "Wrote " << r.playlists << " blinded playlists (" << r.systems.size() << " systems) to " << s->out
                   << "; key.csv unblinds them — keep it from participants\n";
@@ -155,7 +155,7 @@ void add_eval_commands(CLI::App& app, const std::string& data_option, const bool
       const fs::path key = s->key.empty() ? fs::path(s->ratings).parent_path() / "key.csv" : fs::path(s->key);
       const auto r = eval::import_ratings(s->ratings, key);
       if (json_option) {
-        std::cout << eval::to_json(r).dump(2) << "\n";
+        std::cout << eval::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
       }
       for (const auto& p : r.problems) std::cerr << s->ratings << ":" << p.line << ": " << p.message << "\n";

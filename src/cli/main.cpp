@@ -138,7 +138,7 @@ int cmd_index(const Common& c, const std::string& folder, int jobs, bool full, d
     const auto pack = audiorium::cli::index_with_pack(q, opts.window);
     if (c.json) std::cout << json{{"files_found", report.files_found}, {"added", report.added}, {"failed", report.failed},
                                   {"index", {{"embedder", info.embedder}, {"vectors", info.vectors}}}, {"pack", pack}}
-                                 .dump(2)
+                                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                           << "\n";
     return 0;
   }
@@ -150,7 +150,7 @@ int cmd_index(const Common& c, const std::string& folder, int jobs, bool full, d
                       {"failed", report.failed},           {"ignored", report.ignored}, {"seconds", report.seconds},
                       {"index", {{"embedder", info.embedder}, {"factory", info.factory}, {"vectors", info.vectors}}},
                       {"problems", problems}}
-                     .dump(2)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
     std::cout << "Indexed " << folder << " in " << format_duration(report.seconds) << ": " << report.files_found
@@ -173,7 +173,7 @@ void print_results(Library& lib, const Common& c, const std::string& heading, in
   if (c.json) {
     std::vector<int64_t> ids;
     for (const auto& r : results) ids.push_back(r.id);
-    std::cout << audiorium::library::candidates_json(seed_track, results, tracks_of(lib, ids), seed, options).dump(2) << "\n";
+    std::cout << audiorium::library::candidates_json(seed_track, results, tracks_of(lib, ids), seed, options).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << heading << " \"" << (seed_track ? track_line(*seed_track) : "?") << "\" (seed " << seed << ")\n";
@@ -247,7 +247,7 @@ void print_search(Library& lib, const Common& c, const std::string& heading,
   if (c.json) {
     std::vector<int64_t> ids;
     for (const auto& r : response.results) ids.push_back(r.id);
-    std::cout << audiorium::library::search_response_json(response, tracks_of(lib, ids), seed, extra).dump(2) << "\n";
+    std::cout << audiorium::library::search_response_json(response, tracks_of(lib, ids), seed, extra).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << heading << " (seed " << seed << ")\n";
@@ -342,7 +342,7 @@ int cmd_info(const Common& c) {
                       {"embedders", embedders},
                       {"index", {{"embedder", info.embedder}, {"factory", info.factory}, {"vectors", info.vectors}, {"dim", info.dim}}},
                       {"scan_errors", errs}}
-                     .dump(2)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return 0;
   }

@@ -54,7 +54,7 @@ int print_ranked(library::Library& lib, const PackQuery& q, const std::string& h
     extra["k"] = q.k;
     extra["pool_factor"] = q.pool_factor;
     extra["temperature"] = q.temperature;
-    std::cout << library::candidates_json(std::nullopt, results, tracks, q.seed, extra).dump(2) << "\n";
+    std::cout << library::candidates_json(std::nullopt, results, tracks, q.seed, extra).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   std::cout << heading << " (seed " << q.seed << ")\n";

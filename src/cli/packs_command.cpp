@@ -60,7 +60,7 @@ int run_list(const std::string& data_option, bool as_json, bool quick) {
     json j = {{"search_path", json::array()}, {"packs", json::array()}};
     for (const auto& r : roots) j["search_path"].push_back(r.string());
     for (const auto& p : all) j["packs"].push_back(info_json(p));
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   if (all.empty()) {
@@ -115,7 +115,7 @@ int run_verify(const std::string& data_option, bool as_json, const std::string& 
     const bool ok = !refs["checked"].get<bool>() || refs["ok"].get<bool>();
     if (as_json) {
       std::cout << json{{"name", m.name}, {"dir", dir.string()}, {"valid", ok}, {"files", m.files.size()},
-                        {"checksums", "ok"}, {"references", refs}}.dump(2)
+                        {"checksums", "ok"}, {"references", refs}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     } else {
       std::cout << m.name << " (" << dir.string() << "): " << m.kind << ", " << m.embedding_dim << " dims, towers "
@@ -141,7 +141,7 @@ int run_verify(const std::string& data_option, bool as_json, const std::string& 
     if (!ok) std::cerr << "audiorium: pack '" << m.name << "' does not reproduce its reference embeddings\n";
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
-    if (as_json) std::cout << json{{"name", name}, {"dir", dir.string()}, {"valid", false}, {"error", e.what()}}.dump(2) << "\n";
+    if (as_json) std::cout << json{{"name", name}, {"dir", dir.string()}, {"valid", false}, {"error", e.what()}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     std::cerr << "audiorium: " << e.what() << "\n";
     return 1;
   }

@@ -82,7 +82,7 @@ Population build_population(library::Library& lib, const std::vector<catalog::Tr
     p.ids.push_back(t.id);
     p.vec.push_back(std::move(*v));
     p.artist.push_back(t.tags.artist);
-    p.album.push_back(t.tags.album);
+    p.album.push_back(t.album_or_folder());
     const auto& l = labels.at(t.id);
     p.style.push_back(l.style);
     p.label.push_back(l.label);

@@ -97,7 +97,7 @@ std::string table(const std::vector<std::string>& head, const std::vector<std::v
 std::string str(const json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_null()) return "n/a";
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -385,7 +385,7 @@ std::vector<fs::path> write_report(const json& r, const fs::path& dir) {
                                                                   {"homogeneity.svg", homogeneity_svg(r)},
                                                                   {"tradeoff.svg", tradeoff_svg(r)},
                                                                   {"lorenz.svg", lorenz_svg(r)},
-                                                                  {"report.json", r.dump(2) + "\n"}};
+                                                                  {"report.json", r.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"}};
   std::vector<fs::path> written;
   for (const auto& [name, content] : files) {
     const auto path = dir / name;

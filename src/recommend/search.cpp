@@ -261,7 +261,11 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
       [&](std::size_t a, std::size_t b) {
         return static_cast<float>(dot(tracks_[order[a]].embedding, tracks_[order[b]].embedding));
       },
-      [&](std::size_t a) { return Groups{tracks_[order[a]].artist, tracks_[order[a]].album}; });
+      [&](std::size_t a) {
+        // Untagged tracks are grouped by folder (see catalog::Track::album_or_folder), or no cap would apply to them.
+        const auto& t = tracks_[order[a]];
+        return Groups{t.artist, t.album.empty() ? t.folder : t.album};
+      });
 
   // Reasons, strongest first.
   for (const auto& c : picked) {

@@ -986,7 +986,9 @@ Server::Server(library::Library& library, ServerOptions options)
       default: message = "HTTP error " + std::to_string(res.status); break;
     }
     if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
-      res.set_content(error_json(res.status, message).dump(), "application/json; charset=utf-8");
+      // The path is the client's: it may not be UTF-8.
+      res.set_content(error_json(res.status, message).dump(-1, ' ', false, json::error_handler_t::replace),
+                      "application/json; charset=utf-8");
     } else {
       res.set_content(std::to_string(res.status) + " " + message + "\n", "text/plain; charset=utf-8");
     }

@@ -333,8 +333,7 @@ Model build_model(std::vector<Track> tracks) {
   for (auto& t : tracks) {
     Song s;
     s.artist = t.tags.artist.empty() ? kUnknownArtist : t.tags.artist;
-    s.album = t.tags.album;
-    if (s.album.empty()) s.album = fs::path(t.path).parent_path().filename().string();
+    s.album = t.album_or_folder();
     if (s.album.empty()) s.album = "Unknown album";
     s.album_artist = t.tags.album_artist.empty() ? s.artist : t.tags.album_artist;
     s.artist_id = artist_id(s.artist);

@@ -197,3 +197,24 @@ TEST(Search, BadOptionsAreErrors) {
   EXPECT_THROW(engine.search({parse_query("slow"), {}, std::nullopt}, strict(0)), audiorium::Error);
   EXPECT_THROW(engine.search({{}, {}, 999999}, strict(3)), audiorium::Error);
 }
+
+// Untagged tracks are capped by their folder: without it MMR's caps exempted them and lists drifted towards
+// untagged music (found by `audiorium eval` on the demo library).
+TEST(Search, AlbumCapsGroupUntaggedTracksByFolder) {
+  auto tracks = library();
+  for (auto& t : tracks) {
+    if (group_of(t.id) != 1) continue;  // the fast major bright group loses its album tag
+    t.album.clear();
+    t.artist.clear();
+    t.folder = "untagged-release";
+  }
+  SearchEngine engine(std::move(tracks));
+  SearchOptions o = strict(6);
+  o.max_per_album = 2;
+  o.pool_factor = 10;  // the whole library, so three releases can fill the six places within their caps
+  const auto r = engine.search({parse_query("fast major bright"), {}, std::nullopt}, o);
+  ASSERT_EQ(r.results.size(), 6u);
+  int from_folder = 0;
+  for (const auto& x : r.results) from_folder += group_of(x.id) == 1;
+  EXPECT_EQ(from_folder, 2) << "the untagged folder is one release, capped like an album";
+}

@@ -34,8 +34,11 @@ TEST_F(ServerTest, MapHasEveryAnalysedTrackInColumns) {
     ASSERT_TRUE(t.contains(name)) << name;
     ASSERT_EQ(t[name].size(), n) << name;
     if (f["kind"] == "category") {
-      for (const auto& code : t[name])
-        if (!code.is_null()) EXPECT_LT(code.get<std::size_t>(), f["categories"].size()) << name;
+      for (const auto& code : t[name]) {
+        if (!code.is_null()) {
+          EXPECT_LT(code.get<std::size_t>(), f["categories"].size()) << name;
+        }
+      }
     } else {
       EXPECT_EQ(f["kind"], "number");
       EXPECT_LE(f["min"].get<double>(), f["max"].get<double>()) << name;
