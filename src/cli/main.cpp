@@ -14,9 +14,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/eval_command.h"
 #include "cli/pack_commands.h"
 #include "cli/packs_command.h"
-#include "cli/eval_command.h"
 #include "cli/serve_command.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -402,8 +402,8 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "What the catalog holds");
   audiorium::cli::add_serve_command(app, common.data);
-  audiorium::cli::add_eval_commands(app, common.data, common.json);
   audiorium::cli::add_packs_command(app, common.data, common.json);
+  audiorium::cli::add_eval_commands(app, common.data, common.json);
 
   SearchCli sc;
   std::string prompt, image_file;
