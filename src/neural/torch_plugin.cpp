@@ -123,14 +123,12 @@ audiorium_torch_module* load(const char* path, char* err, size_t err_len) {
 
 void free_module(audiorium_torch_module* m) { delete m; }
 
-int forward_float(audiorium_torch_module* m, const float* data, const int64_t* shape, int ndim, float* out,
-                  size_t out_len, int64_t out_shape[2], char* err, size_t err_len) {
+// Runs a forward call, turning any exception into the C ABI's error text and return code.
+template <class Call>
+int guarded_forward(char* err, size_t err_len, Call&& call) {
   try {
     torch::InferenceMode guard;
-    std::vector<int64_t> dims(shape, shape + ndim);
-    auto input = torch::from_blob(const_cast<float*>(data), dims, torch::kFloat32);
-    auto result = m->module.forward({input});
-    return finish_output(result, out, out_len, out_shape, err, err_len);
+    return call();
   } catch (const std::exception& e) {
     put_error(err, err_len, "the tower failed: " + first_lines(e.what()));
   } catch (...) {
@@ -139,20 +137,24 @@ int forward_float(audiorium_torch_module* m, const float* data, const int64_t* s
   return 1;
 }
 
+int forward_float(audiorium_torch_module* m, const float* data, const int64_t* shape, int ndim, float* out,
+                  size_t out_len, int64_t out_shape[2], char* err, size_t err_len) {
+  return guarded_forward(err, err_len, [&] {
+    std::vector<int64_t> dims(shape, shape + ndim);
+    auto input = torch::from_blob(const_cast<float*>(data), dims, torch::kFloat32);
+    auto result = m->module.forward({input});
+    return finish_output(result, out, out_len, out_shape, err, err_len);
+  });
+}
+
 int forward_tokens(audiorium_torch_module* m, const int64_t* ids, const int64_t* mask, int64_t batch, int64_t length,
                    float* out, size_t out_len, int64_t out_shape[2], char* err, size_t err_len) {
-  try {
-    torch::InferenceMode guard;
+  return guarded_forward(err, err_len, [&] {
     auto t_ids = torch::from_blob(const_cast<int64_t*>(ids), {batch, length}, torch::kInt64);
     auto t_mask = torch::from_blob(const_cast<int64_t*>(mask), {batch, length}, torch::kInt64);
     auto result = m->module.forward({t_ids, t_mask});
     return finish_output(result, out, out_len, out_shape, err, err_len);
-  } catch (const std::exception& e) {
-    put_error(err, err_len, "the tower failed: " + first_lines(e.what()));
-  } catch (...) {
-    put_error(err, err_len, "the tower failed (unknown error)");
-  }
-  return 1;
+  });
 }
 
 const audiorium_torch_api kApi{AUDIORIUM_TORCH_ABI_VERSION, TORCH_VERSION, set_threads, get_threads, load,

@@ -142,48 +142,53 @@ Tower Tower::load(const fs::path& file) {
   return Tower(m, file);
 }
 
-std::vector<float> Tower::run(std::span<const float> data, const std::vector<int64_t>& shape, int expected_dim) const {
-  const int64_t batch = shape.empty() ? 0 : shape[0];
-  const std::size_t cap = static_cast<std::size_t>(batch) * (expected_dim > 0 ? static_cast<std::size_t>(expected_dim) : kMaxDim);
+namespace {
+
+// One forward call through the plugin, under the tower's lock (a TorchScript module is not re-entrant here), with
+// the output's shape checked against the manifest.
+template <class Forward>
+std::vector<float> run_forward(std::mutex& mutex, const fs::path& file, int64_t batch, int expected_dim,
+                               Forward&& forward) {
+  const std::size_t cap =
+      static_cast<std::size_t>(batch) * (expected_dim > 0 ? static_cast<std::size_t>(expected_dim) : kMaxDim);
   std::vector<float> out(cap);
   int64_t out_shape[2] = {0, 0};
   char err[2048] = {0};
   int rc;
   {
-    std::lock_guard lock(*mutex_);
-    rc = api().forward_float(static_cast<audiorium_torch_module*>(module_), data.data(), shape.data(),
-                             static_cast<int>(shape.size()), out.data(), out.size(), out_shape, err, sizeof err);
+    std::lock_guard lock(mutex);
+    rc = forward(out.data(), out.size(), out_shape, err, sizeof err);
   }
   // The plugin reports the output's shape even when it did not fit: a width other than the manifest's is named
   // as that, not as a buffer problem.
-  if (rc != 0 && out_shape[0] > 0) check_dim(out_shape, batch, expected_dim, file_);
-  if (rc != 0) throw Error(file_.string() + ": " + err);
-  check_dim(out_shape, batch, expected_dim, file_);
+  if (rc != 0 && out_shape[0] > 0) check_dim(out_shape, batch, expected_dim, file);
+  if (rc != 0) throw Error(file.string() + ": " + err);
+  check_dim(out_shape, batch, expected_dim, file);
   out.resize(static_cast<std::size_t>(out_shape[0] * out_shape[1]));
   return out;
+}
+
+}  // namespace
+
+std::vector<float> Tower::run(std::span<const float> data, const std::vector<int64_t>& shape, int expected_dim) const {
+  const int64_t batch = shape.empty() ? 0 : shape[0];
+  return run_forward(*mutex_, file_, batch, expected_dim,
+                     [&](float* out, std::size_t out_len, int64_t out_shape[2], char* err, std::size_t err_len) {
+                       return api().forward_float(static_cast<audiorium_torch_module*>(module_), data.data(),
+                                                  shape.data(), static_cast<int>(shape.size()), out, out_len,
+                                                  out_shape, err, err_len);
+                     });
 }
 
 std::vector<float> Tower::run_tokens(std::span<const int64_t> ids, std::span<const int64_t> mask, int64_t batch,
                                      int64_t length, int expected_dim) const {
   if (ids.size() != static_cast<std::size_t>(batch * length) || mask.size() != ids.size())
     throw Error(file_.string() + ": token batch of the wrong size");
-  const std::size_t cap = static_cast<std::size_t>(batch) * (expected_dim > 0 ? static_cast<std::size_t>(expected_dim) : kMaxDim);
-  std::vector<float> out(cap);
-  int64_t out_shape[2] = {0, 0};
-  char err[2048] = {0};
-  int rc;
-  {
-    std::lock_guard lock(*mutex_);
-    rc = api().forward_tokens(static_cast<audiorium_torch_module*>(module_), ids.data(), mask.data(), batch, length,
-                              out.data(), out.size(), out_shape, err, sizeof err);
-  }
-  // The plugin reports the output's shape even when it did not fit: a width other than the manifest's is named
-  // as that, not as a buffer problem.
-  if (rc != 0 && out_shape[0] > 0) check_dim(out_shape, batch, expected_dim, file_);
-  if (rc != 0) throw Error(file_.string() + ": " + err);
-  check_dim(out_shape, batch, expected_dim, file_);
-  out.resize(static_cast<std::size_t>(out_shape[0] * out_shape[1]));
-  return out;
+  return run_forward(*mutex_, file_, batch, expected_dim,
+                     [&](float* out, std::size_t out_len, int64_t out_shape[2], char* err, std::size_t err_len) {
+                       return api().forward_tokens(static_cast<audiorium_torch_module*>(module_), ids.data(),
+                                                   mask.data(), batch, length, out, out_len, out_shape, err, err_len);
+                     });
 }
 
 }  // namespace audiorium::packembed
