@@ -58,13 +58,14 @@ struct Axes {
   double dx0, dx1, dy0, dy1;  // data ranges
   double x(double v) const { return px0 + (v - dx0) / (dx1 - dx0) * (px1 - px0); }
   double y(double v) const { return py0 - (v - dy0) / (dy1 - dy0) * (py0 - py1); }
-  std::string draw(const std::string& xlabel, const std::string& ylabel, int ticks = 5) const {
+  // numeric_x = false for a categorical x axis (bars named below), which gets no numeric ticks.
+  std::string draw(const std::string& xlabel, const std::string& ylabel, bool numeric_x = true, int ticks = 5) const {
     std::string s = "<g stroke=\"#999\" fill=\"none\"><line x1=\"" + fmt(px0, 1) + "\" y1=\"" + fmt(py0, 1) + "\" x2=\"" +
                     fmt(px1, 1) + "\" y2=\"" + fmt(py0, 1) + "\"/><line x1=\"" + fmt(px0, 1) + "\" y1=\"" + fmt(py0, 1) +
                     "\" x2=\"" + fmt(px0, 1) + "\" y2=\"" + fmt(py1, 1) + "\"/></g>\n";
     for (int i = 0; i <= ticks; ++i) {
       const double vx = dx0 + (dx1 - dx0) * i / ticks, vy = dy0 + (dy1 - dy0) * i / ticks;
-      s += svg_text(x(vx), py0 + 16, fmt(vx, 2), "text-anchor=\"middle\" fill=\"#555\"");
+      if (numeric_x) s += svg_text(x(vx), py0 + 16, fmt(vx, 2), "text-anchor=\"middle\" fill=\"#555\"");
       s += svg_text(px0 - 6, y(vy) + 4, fmt(vy, 2), "text-anchor=\"end\" fill=\"#555\"");
     }
     s += svg_text((px0 + px1) / 2, py0 + 34, xlabel, "text-anchor=\"middle\"");
@@ -128,7 +129,7 @@ std::string homogeneity_svg(const json& r) {
   const int w = 120 + static_cast<int>(bars.size()) * 90, h = 300;
   Axes ax{70, static_cast<double>(w - 30), 250, 40, 0, static_cast<double>(bars.size()), 0, 1};
   std::string s = svg_open(w, h) + svg_text(10, 20, title, "font-weight=\"bold\"");
-  s += ax.draw("", "share of majors");
+  s += ax.draw("", "share of majors", /*numeric_x=*/false);
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double x0 = ax.x(static_cast<double>(i) + 0.15), x1 = ax.x(static_cast<double>(i) + 0.85);
     const double y = ax.y(bars[i].second);
