@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "library/analyse.h"
 
@@ -31,8 +32,7 @@ const std::vector<std::string>& audio_extensions() {
 namespace {
 
 bool has_audio_extension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = ascii_lower(p.extension().string());
   const auto& exts = audio_extensions();
   return std::find(exts.begin(), exts.end(), ext) != exts.end();
 }

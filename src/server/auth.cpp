@@ -4,13 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <optional>
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/ascii.h"
 #include "core/error.h"
 #include "server/subsonic.h"
 
@@ -21,34 +20,11 @@ namespace {
 constexpr std::string_view kScheme = "pbkdf2-sha256";
 constexpr int kHashBytes = 32;
 
-std::string to_hex(const unsigned char* bytes, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
-
-std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
-  if (hex.size() % 2) return std::nullopt;
-  std::vector<unsigned char> out(hex.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    unsigned value = 0;
-    const auto* first = hex.data() + 2 * i;
-    const auto [end, ec] = std::from_chars(first, first + 2, value, 16);
-    if (ec != std::errc() || end != first + 2) return std::nullopt;
-    out[i] = static_cast<unsigned char>(value);
-  }
-  return out;
-}
-
-std::vector<unsigned char> pbkdf2(std::string_view password, const std::vector<unsigned char>& salt, int iterations) {
-  std::vector<unsigned char> out(kHashBytes);
-  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(), static_cast<int>(salt.size()),
-                        iterations, EVP_sha256(), kHashBytes, out.data()) != 1)
+std::string pbkdf2(std::string_view password, std::string_view salt, int iterations) {
+  std::string out(kHashBytes, '\0');
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,
+                        EVP_sha256(), kHashBytes, reinterpret_cast<unsigned char*>(out.data())) != 1)
     throw Error("PBKDF2-HMAC-SHA256 is not available from OpenSSL");
   return out;
 }
@@ -58,7 +34,7 @@ std::string sha256_hex(std::string_view text) {
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1)
     throw Error("SHA-256 is not available from OpenSSL");
-  return to_hex(digest, length);
+  return to_hex({reinterpret_cast<const char*>(digest), length});
 }
 
 // RFC 4648 base64 (what Basic auth uses); nullopt on anything else.
@@ -79,11 +55,11 @@ std::optional<std::string> decode_base64(std::string_view text) {
 
 std::string hash_password(std::string_view password, int iterations) {
   if (iterations < 1) throw Error("hash_password: iterations must be positive");
-  std::vector<unsigned char> salt(16);
-  if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) throw Error("no random bytes from OpenSSL");
-  const auto hash = pbkdf2(password, salt, iterations);
-  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + to_hex(salt.data(), salt.size()) + "$" +
-         to_hex(hash.data(), hash.size());
+  std::string salt(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1)
+    throw Error("no random bytes from OpenSSL");
+  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + to_hex(salt) + "$" +
+         to_hex(pbkdf2(password, salt, iterations));
 }
 
 bool verify_password(std::string_view password, std::string_view encoded) {
@@ -171,18 +147,13 @@ bool Authenticator::check_password(std::string_view user, std::string_view passw
 
 bool Authenticator::check_token(std::string_view user, std::string_view token, std::string_view salt) const {
   if (!configured() || !can_check_tokens() || !equal_secret(user, account_.user)) return false;
-  std::string t(token);
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return equal_secret(t, subsonic::token(account_.password, salt));
+  return equal_secret(ascii_lower(std::string(token)), subsonic::token(account_.password, salt));
 }
 
 bool Authenticator::check_basic(std::string_view authorization) const {
-  constexpr std::string_view prefix = "Basic ";
+  constexpr std::string_view prefix = "basic ";  // the scheme is case-insensitive (RFC 7235)
   if (authorization.size() <= prefix.size()) return false;
-  if (!std::equal(prefix.begin(), prefix.end(), authorization.begin(),
-                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                              std::tolower(static_cast<unsigned char>(b)); }))
-    return false;
+  if (ascii_lower(std::string(authorization.substr(0, prefix.size()))) != prefix) return false;
   auto encoded = authorization.substr(prefix.size());
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   const auto decoded = decode_base64(encoded);

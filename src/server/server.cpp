@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "image/mood.h"
 #include "library/background_scan.h"
@@ -188,8 +189,7 @@ Track require_track(library::Library& lib, int64_t id) {
 // --- Content types ----------------------------------------------------------------------------------------------
 
 std::string audio_content_type(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = ascii_lower(path.extension().string());
   static const std::map<std::string, std::string> types = {
       {".mp3", "audio/mpeg"},   {".mp2", "audio/mpeg"},       {".flac", "audio/flac"},  {".ogg", "audio/ogg"},
       {".oga", "audio/ogg"},    {".opus", "audio/ogg"},       {".spx", "audio/ogg"},    {".m4a", "audio/mp4"},

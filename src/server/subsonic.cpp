@@ -49,14 +49,7 @@ std::string md5_hex(std::string_view text) {
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr) != 1)
     throw Error("MD5 is not available from OpenSSL");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return to_hex({reinterpret_cast<const char*>(digest), length});
 }
 
 std::string token(std::string_view password, std::string_view salt) {
@@ -131,22 +124,6 @@ class Params {
   httplib::Params params_;
 };
 
-std::optional<std::string> decode_hex(const std::string& hex) {
-  if (hex.size() % 2) return std::nullopt;
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    auto nibble = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
 
 void authenticate(const Params& p, const auth::Authenticator& account) {
   if (!account.configured())
@@ -158,7 +135,7 @@ void authenticate(const Params& p, const auth::Authenticator& account) {
   if (const auto pass = p.get("p")) {
     std::string clear = *pass;
     if (clear.rfind("enc:", 0) == 0) {
-      const auto decoded = decode_hex(clear.substr(4));
+      const auto decoded = from_hex(std::string_view(clear).substr(4));
       if (!decoded) fail(40, "wrong username or password");
       clear = *decoded;
     }
