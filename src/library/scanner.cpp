@@ -180,10 +180,18 @@ ScanReport scan_library(catalog::Catalog& catalog, const embed::Embedder& embedd
         o.index = i;
         o.skipped = options.cancel && options.cancel->load();
         if (!o.skipped) {
-          try {
-            o.analysis = analyse_file(work[i], embedder, options.window);
-          } catch (const std::exception& e) {
-            o.error = without_path(e.what(), work[i].string());
+          // A file that changed under the reads is read once more: a rename over it (a tag editor, a download
+          // finishing) is over by then. One that keeps changing is left for the next scan.
+          for (int attempt = 1;; ++attempt) {
+            try {
+              o.analysis = analyse_file(work[i], embedder, options.window, options.after_reads);
+            } catch (const FileChangedWhileReading& e) {
+              if (attempt < 2) continue;
+              o.error = std::string(e.what()) + ", twice in a row; the next scan reads it again";
+            } catch (const std::exception& e) {
+              o.error = without_path(e.what(), work[i].string());
+            }
+            break;
           }
         }
         outcomes.push(std::move(o));

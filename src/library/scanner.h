@@ -6,7 +6,9 @@
 // - moves: a new file whose fingerprint equals that of a track whose file has disappeared takes over
 //   that track's id (and with it history, likes and playlists);
 // - deletions: tracks whose files no longer exist leave the catalog at the end of the scan;
-// - bad files: anything that fails to decode is recorded in scan_errors with the reason, and the scan goes on.
+// - bad files: anything that fails to decode is recorded in scan_errors with the reason, and the scan goes on;
+// - files replaced or rewritten while they are read are read once more; one that changes again is recorded as a
+//   scan error, and nothing of it is stored, so the next scan reads it (analyse_file's FileChangedWhileReading).
 // Files are chosen by extension (audio_extensions()); other files are counted as ignored, not as errors.
 #pragma once
 
@@ -40,6 +42,9 @@ struct ScanOptions {
   // When set and it becomes true, no new file is started; the tracks in flight are still committed, and the
   // end-of-scan removal of vanished files is skipped (it needs a complete pass).
   const std::atomic<bool>* cancel = nullptr;
+  // A test seam (see analyse_file): called in the analysing thread after each read of a file, before the check
+  // that it did not change meanwhile.
+  std::function<void(const std::filesystem::path&)> after_reads;
 };
 
 struct ScanProblem {
