@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/demo-data/catalog
 MUSIC_DIR ?= $(CURDIR)/demo-data/music
 BIN := $(BUILD_DIR)/audiorium
 
-.PHONY: all deps configure build test demo demo-music bench clean
+.PHONY: all deps configure build test test-sanitize demo demo-music bench clean
 
 all: build
 
@@ -21,6 +21,10 @@ build: configure
 
 test: build
 	cd $(BUILD_DIR) && OMP_WAIT_POLICY=PASSIVE ctest --output-on-failure --timeout 300 -j $(JOBS)
+
+# ASan + UBSan build in build-asan and the whole suite under it (README, Hardening: Sanitizers).
+test-sanitize: deps
+	bash scripts/test-sanitize.sh build-asan $(JOBS)
 
 demo-music: deps
 	bash scripts/fetch-demo-music.sh $(MUSIC_DIR)
