@@ -38,6 +38,7 @@
 #include "recommend/recommender.h"
 #include "recommend/search.h"
 #include "server/auth.h"
+#include "server/guarded_http.h"
 #include "server/params.h"
 #include "server/subsonic.h"
 
@@ -232,7 +233,7 @@ struct Server::Impl {
   ServerOptions options;
   std::shared_ptr<const auth::Authenticator> authenticator;
   std::unique_ptr<library::BackgroundScan> indexer;  // null without music folders
-  httplib::Server http;
+  GuardedHttpServer http;  // deadlines on whole requests (slow clients), bodies held to the limit
   std::thread thread;
   std::atomic<int> bound_port{0};
   std::atomic<bool> started{false};
@@ -469,6 +470,11 @@ void Server::Impl::index_post(const httplib::Request&, httplib::Response& res) {
 void Server::Impl::install_gate() {
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     using HR = httplib::Server::HandlerResponse;
+    // A NUL in the decoded path cuts a file name short: "/index.html%00.png" was served as index.html, typed PNG.
+    if (req.path.find('\0') != std::string::npos) {
+      send_error(res, 400, "the request path contains a NUL byte (%00)");
+      return HR::Handled;
+    }
     switch (auth::gate_request(*authenticator, req.remote_addr, req.path, req.get_header_value("Authorization"))) {
       case auth::Gate::allow:
         return HR::Unhandled;
