@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     for (const char* p : prompts) {
       o.seed = static_cast<std::uint64_t>(r);
       const auto s = Clock::now();
-      audiorium::recommend::SearchRequest req{audiorium::query::parse_query(p), {}, std::nullopt};
+      audiorium::recommend::SearchRequest req{audiorium::query::parse_query(p), {}, std::nullopt, std::nullopt};
       if (req.parsed.track_reference) req.anchor_track = 18;  // what the catalog lookup would resolve
       const auto resp = engine.search(req, o);
       text_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < repeats; ++r) {
     const auto s = Clock::now();
     const auto mood = audiorium::image::analyse_image_bytes(jpeg);
-    audiorium::recommend::SearchRequest req{{}, audiorium::image::mood_targets(mood), std::nullopt};
+    audiorium::recommend::SearchRequest req{{}, audiorium::image::mood_targets(mood), std::nullopt, std::nullopt};
     o.seed = static_cast<std::uint64_t>(r);
     (void)engine.search(req, o);
     image_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());

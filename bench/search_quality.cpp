@@ -109,7 +109,7 @@ void generated_part() {
               by_id.size());
   std::printf("  %-22s P@10\n", "query");
   for (const auto& q : queries) {
-    const auto resp = engine.search({audiorium::query::parse_query(q.prompt), {}, std::nullopt}, strict(10));
+    const auto resp = engine.search({audiorium::query::parse_query(q.prompt), {}, std::nullopt, std::nullopt}, strict(10));
     std::printf("  %-22s %.2f\n", q.prompt, precision(ids_of(resp), [&](int64_t id) { return q.relevant(by_id.at(id)); }));
   }
 }
@@ -158,7 +158,7 @@ void demo_part(const std::string& data, const std::string& root, const std::stri
   for (const auto& [s, n] : count) std::printf(" %s %d", s.c_str(), n);
   std::printf("\n  %-22s P@10  (chance)\n", "query");
   for (const auto& q : queries) {
-    const auto resp = engine.search({audiorium::query::parse_query(q.prompt), {}, std::nullopt}, strict(10));
+    const auto resp = engine.search({audiorium::query::parse_query(q.prompt), {}, std::nullopt, std::nullopt}, strict(10));
     int relevant = 0;
     for (const auto& [id, s] : style_of) relevant += q.styles.count(s) > 0;
     std::printf("  %-22s %.2f  (%.2f)\n", q.prompt,

@@ -456,9 +456,12 @@ int64_t Catalog::commit_analysis(const TrackAnalysis& a) {
     } else {
       const int dim = static_cast<int>(a.vector.size());
       {
-        auto q = impl.query("SELECT dim FROM vectors WHERE embedder = ? AND track_id <> ? AND dim <> ? LIMIT 1");
-        q->bind_all(a.embedder, id, dim);
-        if (q->step())
+        // Every stored vector of an embedder has its dimension (this check keeps it so), so one row tells.
+        // (Asking for a row with another dimension read every vector of the embedder: O(library) per track,
+        // 9 ms per commit at 25k tracks.)
+        auto q = impl.query("SELECT dim FROM vectors WHERE embedder = ? AND track_id <> ? LIMIT 1");
+        q->bind_all(a.embedder, id);
+        if (q->step() && q->integer(0) != dim)
           throw Error("cannot store the vector of " + t.path + ": embedder " + a.embedder + " gave " +
                       std::to_string(dim) + " dimensions but the catalog holds its vectors with " +
                       std::to_string(q->integer(0)) + "; an embedder whose output changes needs a new id");
@@ -576,9 +579,9 @@ void Catalog::put_vector(int64_t track_id, const std::string& embedder, const st
   impl.require_track(track_id, ("store a " + embedder + " vector for track " + std::to_string(track_id)).c_str());
   const int dim = static_cast<int>(vector.size());
   {
-    auto q = impl.query("SELECT dim FROM vectors WHERE embedder = ? AND track_id <> ? AND dim <> ? LIMIT 1");
-    q->bind_all(embedder, track_id, dim);
-    if (q->step())
+    auto q = impl.query("SELECT dim FROM vectors WHERE embedder = ? AND track_id <> ? LIMIT 1");  // one row tells
+    q->bind_all(embedder, track_id);
+    if (q->step() && q->integer(0) != dim)
       throw Error("cannot store the vector of track " + std::to_string(track_id) + ": embedder " + embedder + " gave " +
                   std::to_string(dim) + " dimensions but the catalog holds its vectors with " +
                   std::to_string(q->integer(0)) + "; an embedder whose output changes needs a new id");

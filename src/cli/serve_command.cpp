@@ -9,6 +9,7 @@
 
 #include "core/data_dir.h"
 #include "library/library.h"
+#include "packembed/serving.h"
 #include "server/auth.h"
 #include "server/server.h"
 
@@ -18,6 +19,7 @@ void add_serve_command(CLI::App& app, const std::string& data_option) {
   auto* serve = app.add_subcommand("serve", "Serve the web app and its JSON API (with audio streaming) over HTTP");
   auto options = std::make_shared<server::ServerOptions>();
   auto web = std::make_shared<std::string>();
+  auto embedder = std::make_shared<std::string>("auto");
   serve->add_option("--host", options->host,
                     "Address to listen on (default 127.0.0.1, this machine only; any other address needs "
                     "--user/--password, and others must log in)");
@@ -34,9 +36,13 @@ void add_serve_command(CLI::App& app, const std::string& data_option) {
       ->check(CLI::ExistingDirectory);
   serve->add_flag("!--no-index-on-start", options->index_on_start,
                   "With --music: do not scan at start, only when asked (POST /api/index or the page's button)");
-  serve->add_option("--jobs", options->index_jobs, "Analysis threads of the background scan (0 = all cores)")
+  serve->add_option("--jobs", options->index_jobs,
+                    "Analysis threads of the background scan, and libtorch's threads with a pack (0 = all cores)")
       ->check(CLI::Range(0, 256));
-  serve->callback([options, web, &data_option] {
+  serve->add_option("--embedder", *embedder,
+                    "What to search with: auto (a CLAP model pack when its vectors cover the library, else dsp-v1), "
+                    "dsp-v1, clap, clap:<pack> or a pack folder");
+  serve->callback([options, web, embedder, &data_option] {
     try {
       auto opts = *options;
       if (const char* u = std::getenv("AUDIORIUM_USER"); u && opts.user.empty()) opts.user = u;
@@ -45,6 +51,13 @@ void add_serve_command(CLI::App& app, const std::string& data_option) {
       const auto dir = resolve_data_dir(data_option.empty() ? std::nullopt
                                                             : std::optional<std::filesystem::path>(data_option));
       auto library = library::Library::open(dir);
+      // The best embedder present (packembed/serving.h); with a CLAP pack the library serves its vectors.
+      auto packs = std::make_shared<packembed::ServingPacks>(packembed::choose_serving_packs(
+          *embedder, dir, library.catalog(), !opts.music_roots.empty(), opts.index_jobs));
+      for (const auto& note : packs->notes) std::cout << "model packs: " << note << "\n";
+      if (packs->uses_pack())
+        library = library::Library::open(dir, std::make_unique<packembed::PackEmbedder>(packs->clap));
+      opts.packs = packs;
       const auto account = server::auth::resolve_account(library.catalog(), opts.user, opts.password);
       opts.user = account.user;
       opts.password = account.password;

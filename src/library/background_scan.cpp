@@ -42,8 +42,11 @@ const char* to_string(BackgroundScanStatus::State state) {
 }
 
 BackgroundScan::BackgroundScan(std::filesystem::path data_dir, std::vector<std::filesystem::path> roots,
-                               ScanOptions options)
-    : data_dir_(std::move(data_dir)), roots_(std::move(roots)), options_(std::move(options)) {
+                               ScanOptions options, AfterScan after_scan)
+    : data_dir_(std::move(data_dir)),
+      roots_(std::move(roots)),
+      options_(std::move(options)),
+      after_scan_(std::move(after_scan)) {
   status_.roots = roots_;
 }
 
@@ -58,6 +61,8 @@ bool BackgroundScan::start() {
   if (thread_.joinable()) thread_.join();  // the previous run has finished; reap its thread
   cancel_ = false;
   status_.state = BackgroundScanStatus::State::running;
+  status_.phase = "scanning";
+  status_.after_scan.clear();
   status_.root_index = 0;
   status_.progress = {};
   status_.report.reset();
@@ -104,6 +109,12 @@ void BackgroundScan::run() {
       };
       add_report(sum, library.scan(roots_[i], options));
     }
+    if (after_scan_ && !cancel_ && !sum.cancelled)
+      after_scan_(library.catalog(), cancel_, [this](const std::string& line) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        status_.phase = line;
+        status_.after_scan = line;
+      });
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -111,6 +122,7 @@ void BackgroundScan::run() {
   status_.report = std::move(sum);
   status_.error = error;
   status_.finished_at = unix_now();
+  status_.phase.clear();
   status_.state = !error.empty()                        ? BackgroundScanStatus::State::failed
                   : (cancel_ || status_.report->cancelled) ? BackgroundScanStatus::State::cancelled
                                                            : BackgroundScanStatus::State::done;

@@ -29,6 +29,7 @@ PackIndexReport embed_missing(catalog::Catalog& catalog, const PackEmbedder& emb
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i = next++; i < work.size(); i = next++) {
+      if (options.cancel && options.cancel->load()) return;
       const auto& t = work[i];
       std::string error;
       std::vector<float> v;

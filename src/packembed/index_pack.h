@@ -3,6 +3,7 @@
 // incremental; a track whose audio changed lost its pack vector in the scan and is embedded again).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -24,6 +25,9 @@ struct PackIndexOptions {
   int jobs = 0;  // decoding threads and libtorch's intra-op threads; 0 = cores
   audio::AnalysisWindow window = audio::AnalysisWindow::middle(30.0);
   std::function<void(const PackIndexProgress&)> on_progress;  // called with the catalog lock held
+  // When set and true, no further track is started (those in flight finish and are stored); the rest wait for
+  // the next run, which continues where this one stopped.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct PackIndexReport {

@@ -212,9 +212,14 @@ std::vector<float> Pack::embed_image_file(const fs::path& file) const {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error("cannot read " + file.string());
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return embed_image_bytes(bytes, file.filename().string());
+}
+
+std::vector<float> Pack::embed_image_bytes(std::span<const unsigned char> bytes, std::string_view name) const {
+  if (!image_) throw Error(pack_label(spec_) + " has no image tower");
   image::ImageLimits limits;
   limits.analysis_long_side = 4 * std::max(spec_.image->size, 512);  // keep detail; the crop resizes below
-  const auto decoded = image::detail::decode_for_analysis(bytes, limits, file.filename().string());
+  const auto decoded = image::detail::decode_for_analysis(bytes, limits, name);
   cv::Mat bgr8, rgb8;
   decoded.bgr.convertTo(bgr8, CV_8UC3, 255.0);
   cv::cvtColor(bgr8, rgb8, cv::COLOR_BGR2RGB);

@@ -66,6 +66,8 @@ class Pack {
   const tokenize::Tokenizer& tokenizer() const;
 
   std::vector<float> embed_image_file(const std::filesystem::path& file) const;
+  // An encoded image (JPEG, PNG, WebP, HEIC, …) in memory, checked like src/image's decoding; `name` prefixes errors.
+  std::vector<float> embed_image_bytes(std::span<const unsigned char> bytes, std::string_view name) const;
   // RGB bytes, row-major, any size: resize + centre crop as above.
   std::vector<float> embed_image_rgb(std::span<const uint8_t> rgb, int width, int height) const;
   // RGB bytes already size × size: normalisation only (what references.json images are).

@@ -159,8 +159,13 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
   }
   for (const auto& w : parsed.negated_words)
     if (bm25_.has_term(w)) negated_literal.push_back(w);
+  const ModelQuery* model = request.model_query ? &*request.model_query : nullptr;
+  if (model && !tracks_.empty() && model->vector.size() != tracks_.front().embedding.size())
+    throw Error(model->label + " query has " + std::to_string(model->vector.size()) + " dimensions but the tracks' " +
+                "embeddings have " + std::to_string(tracks_.front().embedding.size()));
+  if (model && model->reads_prompt) response.understood.push_back("the whole prompt (" + model->label + ")");
   for (const auto& w : parsed.unknown)
-    if (!bm25_.has_term(w) && !tag_model_.knows(w)) response.ignored.push_back(w);
+    if (!bm25_.has_term(w) && !tag_model_.knows(w) && !(model && model->reads_prompt)) response.ignored.push_back(w);
   for (const auto& w : literal)
     if (std::find(response.understood.begin(), response.understood.end(), w) == response.understood.end())
       response.understood.push_back("tag '" + w + "'");
@@ -172,6 +177,14 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
     anchor_cos.resize(n);
     for (std::size_t i = 0; i < n; ++i) anchor_cos[i] = dot(tracks_[i].embedding, anchor->embedding);
     vector_parts.push_back(ranks(anchor_cos));
+  }
+  std::vector<double> model_cos;
+  std::size_t model_part = 0;
+  if (model) {
+    model_cos.resize(n);
+    for (std::size_t i = 0; i < n; ++i) model_cos[i] = dot(tracks_[i].embedding, model->vector);
+    model_part = vector_parts.size();
+    vector_parts.push_back(ranks(model_cos));
   }
   std::map<std::string, std::vector<double>> learned_affinity;
   for (const auto& w : learned) {
@@ -277,6 +290,12 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
       std::snprintf(buf, sizeof buf, "sounds like \"%s\" (similarity %.2f)", anchor->title.c_str(), anchor_cos[i]);
       r.reasons.push_back({"reference", buf, vector_parts.front()[i]});
     }
+    if (model) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s match %.2f (top %.0f %%)", model->label.c_str(), model_cos[i],
+                    std::max(1.0, 100.0 * (1.0 - vector_parts[model_part][i])));
+      r.reasons.push_back({"model", buf, vector_parts[model_part][i]});
+    }
     for (const auto& word : learned) {
       const double a = learned_affinity[word][i];
       if (a >= 0.75 && !token_sets_[i].count(word))
@@ -313,7 +332,9 @@ SearchResponse SearchEngine::search(const SearchRequest& request, const SearchOp
     }
     std::vector<Line> merged;
     for (auto& [key, line] : per_descriptor) {
-      auto same = std::find_if(merged.begin(), merged.end(), [&](const Line& l) { return l.words == line.words && l.kind == line.kind; });
+      // A named reference: clang 14 cannot capture a structured binding in a lambda.
+      auto same = std::find_if(merged.begin(), merged.end(),
+                               [&current = line](const Line& l) { return l.words == current.words && l.kind == current.kind; });
       if (same == merged.end()) merged.push_back(line);
       else {
         same->values += ", " + line.values;

@@ -3,8 +3,9 @@
 //
 // Three parts are scored for every track, each in [0, 1], and fused by a weighted mean over the parts the
 // query actually uses (FusionWeights; a part the query does not touch neither helps nor hurts):
-//   vector      similarity to the reference track (as a percentile of the library's similarities to it) and
-//               affinity to tag words learned from the library's own tags (TagModel), averaged;
+//   vector      similarity to the reference track (as a percentile of the library's similarities to it),
+//               similarity to a model pack's query vector (ModelQuery, the same percentile) and affinity to tag
+//               words learned from the library's own tags (TagModel), averaged;
 //   descriptor  the weighted mean of the descriptor targets' Gaussian matches (query/targets.h);
 //   tags        BM25 over title, artist, album, genre, comment and folder name, divided by the best score,
 //               minus the same for negated words ("no vocals"), floored at 0.
@@ -52,14 +53,25 @@ struct SearchOptions {
   FusionWeights weights;
 };
 
+// A query already in the tracks' embedding space, made by a model pack: a CLAP text embedding of the prompt, or a
+// photo bridged through CLIP's mood prompts into CLAP's text space (src/packembed). Its cosine to every track,
+// spread over [0, 1] as a library percentile like the reference track's, joins the vector part.
+struct ModelQuery {
+  std::vector<float> vector;  // L2-normalised, the dimension of the tracks' embeddings
+  std::string label;          // how reasons name it: "CLAP text", "photo via CLIP → CLAP"
+  // The model read the whole prompt (a text tower): no word of it is reported as ignored.
+  bool reads_prompt = false;
+};
+
 struct SearchRequest {
   query::ParsedQuery parsed;                           // may be empty (an image-only search)
   std::vector<query::DescriptorTarget> extra_targets;  // e.g. an image's mood
   std::optional<int64_t> anchor_track;                 // the resolved track reference
+  std::optional<ModelQuery> model_query;
 };
 
 struct Reason {
-  std::string kind;  // "reference" | "learned_tag" | "tag" | "descriptor" | "image"
+  std::string kind;  // "reference" | "model" | "learned_tag" | "tag" | "descriptor" | "image"
   std::string text;  // "tempo 72 BPM ≈ slow"
   double strength = 0;
 };

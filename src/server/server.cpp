@@ -32,6 +32,8 @@
 #include "library/json_views.h"
 #include "library/library.h"
 #include "library/map_json.h"
+#include "packembed/index_pack.h"
+#include "packembed/serving.h"
 #include "query/parser.h"
 #include "recommend/journey.h"
 #include "recommend/ordering.h"
@@ -225,8 +227,31 @@ struct Server::Impl {
     if (!options.music_roots.empty()) {
       library::ScanOptions scan;
       scan.jobs = options.index_jobs;
-      indexer = std::make_unique<library::BackgroundScan>(library.data_dir(), options.music_roots, scan);
+      indexer = std::make_unique<library::BackgroundScan>(library.data_dir(), options.music_roots, scan,
+                                                          pack_after_scan());
     }
+  }
+
+  bool uses_pack() const { return options.packs && options.packs->uses_pack(); }
+  // With a CLAP pack, the background scan embeds the tracks that have no vector of it yet (incremental).
+  library::AfterScan pack_after_scan() const {
+    if (!uses_pack()) return {};
+    return [packs = options.packs, jobs = options.index_jobs](catalog::Catalog& catalog, const std::atomic<bool>& cancel,
+                                                               const std::function<void(const std::string&)>& say) {
+      const packembed::PackEmbedder embedder(packs->clap);
+      packembed::PackIndexOptions o;
+      o.jobs = jobs;
+      o.cancel = &cancel;
+      o.on_progress = [&](const packembed::PackIndexProgress& p) {
+        say("embedding with " + embedder.id() + ": " + std::to_string(p.embedded) + "/" + std::to_string(p.to_embed));
+      };
+      const auto r = packembed::embed_missing(catalog, embedder, o);
+      say(embedder.id() + ": " + std::to_string(r.embedded) + " embedded, " + std::to_string(r.already) +
+          " already had a vector, " + std::to_string(r.failed) + " failed");
+    };
+  }
+  std::string embedder_id() {
+    return service.with([](library::Library& lib) { return lib.embedder().id(); });
   }
 
   LibraryService service;
@@ -278,6 +303,7 @@ struct Server::Impl {
 
   // Handlers.
   void status(const httplib::Request&, httplib::Response&);
+  json packs_json() const;
   void index_post(const httplib::Request&, httplib::Response&);
   json indexing_json() const;
   void install_gate();
@@ -411,8 +437,7 @@ void Server::Impl::status(const httplib::Request&, httplib::Response& res) {
   json embedders = json::object();
   for (const auto& [name, n] : f.stats.vectors_per_embedder) embedders[name] = n;
   // Every embedder with vectors in the catalog (dsp-v1, and e.g. clap.<pack>.<version> after `audiorium index
-  // --embedder clap`) and whether the server uses it: it searches with its library's embedder only; model packs
-  // are used by the CLI (`search`/`image --embedder`), not yet by /api/search or Subsonic.
+  // --embedder clap`) and whether the server uses it: the one its library was opened with (packembed/serving.h).
   json available = json::array();
   for (const auto& [name, n] : f.stats.vectors_per_embedder)
     available.push_back({{"id", name}, {"vectors", n}, {"used_for_search", name == f.embedder}});
@@ -423,12 +448,31 @@ void Server::Impl::status(const httplib::Request&, httplib::Response& res) {
                   {"search_embedder", f.embedder},
                   {"embedders", embedders},
                   {"embedders_available", available},
-                  {"model_packs_in_server", false},
+                  {"model_packs_in_server", uses_pack()},
+                  {"model_packs", packs_json()},
                   {"index", {{"embedder", f.index.embedder}, {"type", f.index.factory}, {"size", f.index.vectors},
                              {"dim", f.index.dim}}},
                   {"scan_errors", f.stats.scan_errors},
                   {"indexing", indexing_json()},
                   {"data_dir", f.data_dir}});
+}
+
+json Server::Impl::packs_json() const {
+  auto describe = [](const std::shared_ptr<packembed::Pack>& p) -> json {
+    if (!p) return nullptr;
+    const auto& s = p->spec();
+    return {{"name", s.name}, {"kind", s.kind}, {"version", s.version}, {"dim", s.embedding_dim},
+            {"embedder", p->embedder_id()}, {"towers", s.towers()}, {"dir", s.dir.string()}};
+  };
+  const auto* packs = options.packs.get();
+  const bool clap_text = packs && packs->clap && packs->clap->has_text();
+  return {{"requested", packs ? packs->requested : std::string("dsp-v1")},
+          {"clap", describe(packs ? packs->clap : nullptr)},
+          {"clip", describe(packs ? packs->clip : nullptr)},
+          {"text_search", clap_text ? "CLAP text tower, vocabulary and tags" : "vocabulary and tags"},
+          {"image_search", packs && packs->clip ? "CLIP mood prompts into CLAP, and colour/texture mood"
+                                                : "colour and texture mood"},
+          {"notes", packs ? packs->notes : std::vector<std::string>{"no model packs looked for"}}};
 }
 
 json Server::Impl::indexing_json() const {
@@ -438,6 +482,7 @@ json Server::Impl::indexing_json() const {
   for (const auto& r : st.roots) roots.push_back(r.string());
   json j{{"available", true},
          {"state", library::to_string(st.state)},
+         {"phase", st.phase},
          {"roots", roots},
          {"root_index", st.root_index},
          {"runs", st.runs},
@@ -455,6 +500,7 @@ json Server::Impl::indexing_json() const {
                    {"updated", r.updated}, {"moved", r.moved}, {"removed", r.removed}, {"failed", r.failed},
                    {"skipped", r.skipped}, {"seconds", r.seconds}};
   }
+  if (!st.after_scan.empty()) j["after_scan"] = st.after_scan;
   if (!st.error.empty()) j["error"] = st.error;
   return j;
 }
@@ -561,6 +607,8 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res) {
   const auto opts = search_options(req, seed);
   recommend::SearchRequest request;
   request.parsed = query::parse_query(*q);  // pure: outside the lock
+  if (uses_pack() && options.packs->clap->has_text())  // the tower serialises its own calls: outside the lock too
+    request.model_query = recommend::ModelQuery{options.packs->text_query(*q), "CLAP text", true};
   std::vector<std::string> notes;
   auto response = service.with([&](library::Library& lib) {
     if (request.parsed.track_reference) {
@@ -573,7 +621,7 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res) {
     return r;
   });
   response.notes.insert(response.notes.begin(), notes.begin(), notes.end());
-  json extra{{"query", *q}};
+  json extra{{"query", *q}, {"embedder", embedder_id()}};
   if (request.anchor_track) extra["reference_track_id"] = *request.anchor_track;
   send_json(res, search_response_json(response, seed, std::move(extra)));
 }
@@ -615,6 +663,21 @@ void Server::Impl::search_image(const httplib::Request& req, httplib::Response& 
   }
   recommend::SearchRequest request;
   request.extra_targets = image::mood_targets(mood);
+  json moods = json::array();
+  if (uses_pack() && options.packs->clip) {
+    packembed::BridgeResult bridge;
+    try {
+      bridge = options.packs->image_query(
+          std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size()), name);
+    } catch (const Error& e) {
+      throw ApiError(400, e.what());
+    }
+    request.model_query = recommend::ModelQuery{bridge.query, "photo via CLIP → CLAP", false};
+    for (const auto& c : bridge.chosen) {
+      const auto& p = packembed::mood_prompts()[c.prompt];
+      moods.push_back({{"image_prompt", p.image_prompt}, {"music_prompt", p.music_prompt}, {"weight", c.probability}});
+    }
+  }
   auto response = service.with([&](library::Library& lib) {
     auto r = lib.search_engine().search(request, opts);
     lib.catalog().add_search(name, "image");
@@ -622,6 +685,8 @@ void Server::Impl::search_image(const httplib::Request& req, httplib::Response& 
   });
   const auto words = image::mood_words(mood);
   json extra{{"image", name},
+             {"embedder", embedder_id()},
+             {"moods", moods},
              {"mood", {{"words", words}, {"format", mood.format}, {"brightness", mood.brightness},
                        {"saturation", mood.saturation}, {"warmth", mood.warmth}, {"contrast", mood.contrast},
                        {"colourfulness", mood.colourfulness}, {"edge_density", mood.edge_density},
@@ -641,12 +706,16 @@ json Server::Impl::results_json(int64_t seed_id, const std::vector<recommend::Ca
                                  std::uint64_t seed, const json& options_json) {
   std::optional<Track> seed_track;
   std::map<int64_t, Track> tracks;
+  std::string embedder;
   service.with([&](library::Library& lib) {
     seed_track = lib.catalog().track(seed_id);
     for (const auto& r : results)
       if (auto t = lib.catalog().track(r.id)) tracks.emplace(r.id, std::move(*t));
+    embedder = lib.embedder().id();
   });
-  return library::candidates_json(seed_track, results, tracks, seed, options_json);
+  auto out = library::candidates_json(seed_track, results, tracks, seed, options_json);
+  out["embedder"] = embedder;  // whose vectors answered: dsp-v1 or a model pack's
+  return out;
 }
 
 void Server::Impl::similar(const httplib::Request& req, httplib::Response& res) {

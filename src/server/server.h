@@ -2,7 +2,8 @@
 // files of the web app (web_root). Built on Debian's cpp-httplib, which stays out of this header.
 //
 // API (every /api response is JSON; errors are {"error": {"code": N, "message": "..."}}):
-//   GET    /api/status                          tracks, hours, embedder, index, scan errors, version
+//   GET    /api/status                          tracks, hours, embedder (the one searched with), model packs and
+//                                               why they are or are not used, index, scan errors, version
 //   GET    /api/tracks?offset=&limit=           paged track list (limit 1..500, default 50)
 //   GET    /api/tracks/{id}                     track, tags, stream facts, descriptors, liked
 //   GET    /api/search?q=&k=&seed=&lambda=&temperature=&pool_factor=   text search (as `audiorium --json search`)
@@ -37,10 +38,14 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace audiorium::library {
 class Library;
+}
+namespace audiorium::packembed {
+struct ServingPacks;
 }
 
 namespace audiorium::server {
@@ -61,6 +66,11 @@ struct ServerOptions {
   std::vector<std::filesystem::path> music_roots;
   bool index_on_start = true;
   int index_jobs = 0;  // 0: all cores
+  // The model packs chosen at start (packembed/serving.h); null or without a CLAP pack: dsp-v1 only. With a CLAP
+  // pack the library must have been opened with its embedder: similar, queue, map, journeys and Subsonic then
+  // use its vectors, /api/search adds its text tower's match, photos go through CLIP when there is one, and the
+  // background scan embeds new tracks with it.
+  std::shared_ptr<const packembed::ServingPacks> packs;
 };
 
 // The folder the build was configured with (<source>/web), the default web root of `audiorium serve`.

@@ -543,6 +543,13 @@ class Api {
     hooks_.with_library([&f](library::Library& lib) { f(lib); });
   }
 
+  // Which embedder's vectors answered (an Audiorium attribute beside the standard ones: dsp-v1 or a model pack's).
+  std::string embedder() {
+    std::string id;
+    with([&](library::Library& lib) { id = lib.embedder().id(); });
+    return id;
+  }
+
   Model model() {
     std::vector<Track> tracks;
     with([&](library::Library& lib) { tracks = lib.catalog().tracks(); });
@@ -761,14 +768,14 @@ class Api {
     const auto id = p.required("id");
     const int count = static_cast<int>(p.integer("count", 50, 1, 500));
     const Model m = model();
-    send_ok(p, res, "similarSongs", {{"song", similar_songs(m, id, count, id.rfind("ar-", 0) == 0)}});
+    send_ok(p, res, "similarSongs", {{"song", similar_songs(m, id, count, id.rfind("ar-", 0) == 0)}, {"embedder", embedder()}});
   }
 
   void get_similar_songs2(const Params& p, const httplib::Request&, httplib::Response& res) {
     const auto id = p.required("id");
     const int count = static_cast<int>(p.integer("count", 50, 1, 500));
     const Model m = model();
-    send_ok(p, res, "similarSongs2", {{"song", similar_songs(m, id, count, id.rfind("ar-", 0) == 0)}});
+    send_ok(p, res, "similarSongs2", {{"song", similar_songs(m, id, count, id.rfind("ar-", 0) == 0)}, {"embedder", embedder()}});
   }
 
   // --- sonicSimilarity: cosine similarity c of the finished (L2-normalised) vectors, shown as a distance
@@ -797,7 +804,7 @@ class Api {
     json matches = json::array();
     for (const auto& c : found)  // best first: distances ascending
       if (const Song* s = m.song(c.id)) matches.push_back(sonic_match(*s, c.score));
-    send_ok(p, res, "sonicSimilarTracks", {{"sonicMatch", matches}});
+    send_ok(p, res, "sonicSimilarTracks", {{"sonicMatch", matches}, {"embedder", embedder()}});
   }
 
   // A path of `count` songs (both ends included) from one song to another: recommend::journey (journey.h).
@@ -821,7 +828,7 @@ class Api {
     json matches = json::array();
     for (const auto& step : path)
       if (const Song* s = m.song(step.id)) matches.push_back(sonic_match(*s, step.cosine_to_previous));
-    send_ok(p, res, "sonicPath", {{"sonicMatch", matches}});
+    send_ok(p, res, "sonicPath", {{"sonicMatch", matches}, {"embedder", embedder()}});
   }
 
   // --- Playlists --------------------------------------------------------------------------------------------------

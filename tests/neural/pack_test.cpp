@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -15,6 +17,7 @@
 #include "packembed/bridge.h"
 #include "packembed/pack.h"
 #include "packembed/runtime.h"
+#include "support/child_process.h"
 #include "support/test_support.h"
 #include "tokenize/bpe_tokenizer.h"
 
@@ -348,3 +351,132 @@ TEST_F(Packs, CliIndexesSearchesAndRefusesAMismatchedIndex) {
 }
 
 }  // namespace
+
+namespace {
+
+namespace t = audiorium::testing;
+
+json body_json(const std::string& answer) {
+  const auto body = t::http_body(answer);
+  try {
+    return json::parse(body);
+  } catch (const std::exception&) {
+    ADD_FAILURE() << "not JSON: " << answer.substr(0, 400);
+    return json::object();
+  }
+}
+
+bool has_reason(const json& result, const std::string& kind) {
+  for (const auto& r : result["reasons"])
+    if (r["kind"] == kind) return true;
+  return false;
+}
+
+}  // namespace
+
+// `audiorium serve` picks the best embedder present: dsp-v1 while the CLAP pack has no vectors, the pack once it
+// has them (status says which and why; search, similar, photos, the map and Subsonic use it), the background scan
+// embeds new tracks with it, --embedder dsp-v1 overrides, and a pack that is named but absent stops the start.
+TEST_F(Packs, ServerSearchesWithTheBestEmbedderPresent) {
+  t::TempDir tmp;
+  const auto music = tmp / "music";
+  fs::create_directories(music);
+  t::write_wav(music / "low.wav", t::sine(110, 12, 22050), 22050);
+  t::write_wav(music / "high.wav", t::sine(2000, 12, 22050), 22050);
+  t::write_wav(music / "clicks.wav", t::click_track(120, 12, 22050), 22050);
+  const std::string data = (tmp / "data").string();
+  const std::vector<std::string> child_env{"AUDIORIUM_PACKS=" + packs().string(), "OMP_WAIT_POLICY=PASSIVE"};
+  const std::string pre =
+      "AUDIORIUM_PACKS=" + packs().string() + " " + env("AUDIORIUM_BIN", "audiorium") + " --data " + data + " ";
+  int rc = 0;
+  auto out = run_output(pre + "index " + music.string(), &rc);
+  ASSERT_EQ(rc, 0) << out;
+
+  auto serve = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"--data", data, "serve", "--port", "0", "--user", "u", "--password", "pw"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<t::Child>(args, child_env);
+  };
+  const std::regex ready("Ctrl-C");
+  {
+    // No CLAP vectors yet and no --music: dsp-v1, with the reason.
+    auto s = serve({});
+    const int port = t::port_of(s->read_until(ready, std::chrono::seconds(60)));
+    ASSERT_GT(port, 0) << s->output();
+    const auto st = body_json(t::http_get(port, "/api/status"));
+    EXPECT_EQ(st["search_embedder"], "dsp-v1");
+    EXPECT_EQ(st["model_packs_in_server"], false);
+    EXPECT_TRUE(st["model_packs"]["clap"].is_null());
+    EXPECT_NE(st["model_packs"]["notes"].dump().find("vectors for 0 of the 3"), std::string::npos) << st.dump();
+  }
+
+  out = run_output(pre + "index " + music.string() + " --embedder clap", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const auto clap_id = Pack::open(packs() / "clap")->embedder_id();
+  // A fourth track the server's own background scan adds: analysed, then embedded with the pack.
+  t::write_wav(music / "mid.wav", t::sine(440, 12, 22050), 22050);
+  {
+    auto s = serve({"--music", music.string(), "--jobs", "2"});
+    const int port = t::port_of(s->read_until(ready, std::chrono::seconds(60)));
+    ASSERT_GT(port, 0) << s->output();
+    EXPECT_NE(s->output().find("model packs: searching with CLAP pack"), std::string::npos) << s->output();
+    json st;
+    for (int i = 0; i < 300; ++i) {
+      st = body_json(t::http_get(port, "/api/status"));
+      if (st["indexing"]["state"] == "done" || st["indexing"]["state"] == "failed") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ASSERT_EQ(st["indexing"]["state"], "done") << st.dump();
+    EXPECT_NE(st["indexing"]["after_scan"].get<std::string>().find("1 embedded"), std::string::npos) << st.dump();
+    EXPECT_EQ(st["search_embedder"], clap_id);
+    EXPECT_EQ(st["model_packs_in_server"], true);
+    EXPECT_EQ(st["model_packs"]["clap"]["embedder"], clap_id);
+    EXPECT_FALSE(st["model_packs"]["clip"].is_null()) << st.dump();
+    EXPECT_EQ(st["embedders"][clap_id], 4) << st.dump();
+    EXPECT_EQ(st["index"]["size"], 4);
+    EXPECT_EQ(st["index"]["dim"], st["model_packs"]["clap"]["dim"]);
+
+    auto r = body_json(t::http_get(port, "/api/search?q=calm%20zzxq%20piano&k=3&seed=1"));
+    EXPECT_EQ(r["embedder"], clap_id);
+    ASSERT_EQ(r["results"].size(), 3u) << r.dump();
+    for (const auto& x : r["results"]) EXPECT_TRUE(has_reason(x, "model")) << x.dump();
+    EXPECT_TRUE(r["ignored"].empty()) << "CLAP's text tower read the whole prompt: " << r.dump();
+
+    const int64_t id = r["results"][0]["id"];
+    const auto sim = body_json(t::http_get(port, "/api/similar/" + std::to_string(id) + "?k=2&seed=1"));
+    EXPECT_EQ(sim["embedder"], clap_id);
+    EXPECT_EQ(sim["results"].size(), 2u) << sim.dump();
+    EXPECT_EQ(body_json(t::http_get(port, "/api/map"))["count"], 4);
+
+    std::vector<uchar> png;
+    ASSERT_TRUE(cv::imencode(".png", cv::Mat(96, 160, CV_8UC3, cv::Scalar(200, 80, 30)), png));
+    const auto img = body_json(t::http_request(port, "POST", "/api/search/image?k=2&seed=1",
+                                               std::string(png.begin(), png.end()), "image/png"));
+    EXPECT_EQ(img["embedder"], clap_id);
+    ASSERT_FALSE(img["moods"].empty()) << img.dump();
+    EXPECT_TRUE(img["moods"][0]["music_prompt"].is_string());
+    EXPECT_EQ(img["results"].size(), 2u);
+    for (const auto& x : img["results"]) EXPECT_TRUE(has_reason(x, "model")) << x.dump();
+    // Not an image: a 400 with the decoder's message, not a crash of the CLIP path.
+    EXPECT_NE(t::http_request(port, "POST", "/api/search/image", "not a picture", "image/png").find(" 400 "),
+              std::string::npos);
+
+    const std::string auth = "u=u&p=pw&v=1.16.1&c=test&f=json";
+    const auto songs = body_json(t::http_get(port, "/rest/getRandomSongs?" + auth + "&size=1"));
+    const auto song = songs["subsonic-response"]["randomSongs"]["song"][0]["id"].get<std::string>();
+    const auto sonic = body_json(t::http_get(port, "/rest/getSonicSimilarTracks?" + auth + "&count=2&id=" + song));
+    EXPECT_EQ(sonic["subsonic-response"]["sonicSimilarTracks"]["embedder"], clap_id) << sonic.dump();
+    EXPECT_EQ(sonic["subsonic-response"]["sonicSimilarTracks"]["sonicMatch"].size(), 2u);
+  }
+  {
+    auto s = serve({"--embedder", "dsp-v1"});
+    const int port = t::port_of(s->read_until(ready, std::chrono::seconds(60)));
+    ASSERT_GT(port, 0) << s->output();
+    EXPECT_EQ(body_json(t::http_get(port, "/api/status"))["search_embedder"], "dsp-v1");
+  }
+  {
+    auto s = serve({"--embedder", "clap:no-such-pack"});
+    EXPECT_EQ(s->wait(std::chrono::seconds(60)), 1) << s->output();
+    EXPECT_NE(s->output().find("no-such-pack"), std::string::npos) << s->output();
+  }
+}

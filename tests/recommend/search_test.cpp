@@ -68,7 +68,7 @@ int group_of(int64_t id) { return static_cast<int>(id / 100) - 1; }
 
 TEST(Search, DescriptorWordsFindTheMatchingGroup) {
   SearchEngine engine(library());
-  const auto r = engine.search({parse_query("slow sad"), {}, std::nullopt}, strict(8));
+  const auto r = engine.search({parse_query("slow sad"), {}, std::nullopt, std::nullopt}, strict(8));
   ASSERT_EQ(r.results.size(), 8u);
   for (const auto& x : r.results) EXPECT_EQ(group_of(x.id), 0) << x.id << " " << x.summary;
   for (const auto& x : r.results) {
@@ -83,14 +83,14 @@ TEST(Search, DescriptorWordsFindTheMatchingGroup) {
 
 TEST(Search, ExplicitTempoAndNegation) {
   SearchEngine engine(library());
-  const auto r = engine.search({parse_query("150 bpm, not sad"), {}, std::nullopt}, strict(5));
+  const auto r = engine.search({parse_query("150 bpm, not sad"), {}, std::nullopt, std::nullopt}, strict(5));
   for (const auto& x : r.results) EXPECT_EQ(group_of(x.id), 1) << x.summary;
 }
 
 TEST(Search, TagWordFindsTaggedAndLearnedTracks) {
   SearchEngine engine(library(), {.min_tracks = 3});
   ASSERT_TRUE(engine.tag_model().knows("jazz"));
-  const auto r = engine.search({parse_query("jazz"), {}, std::nullopt}, strict(10));
+  const auto r = engine.search({parse_query("jazz"), {}, std::nullopt, std::nullopt}, strict(10));
   ASSERT_EQ(r.results.size(), 10u);
   int tagged = 0, learned = 0;
   for (const auto& x : r.results) {
@@ -108,10 +108,10 @@ TEST(Search, TagWordFindsTaggedAndLearnedTracks) {
 
 TEST(Search, UnknownWordsAreReportedNotDropped) {
   SearchEngine engine(library());
-  const auto r = engine.search({parse_query("slow rain"), {}, std::nullopt}, strict(3));
+  const auto r = engine.search({parse_query("slow rain"), {}, std::nullopt, std::nullopt}, strict(3));
   EXPECT_NE(std::find(r.ignored.begin(), r.ignored.end(), "rain"), r.ignored.end());
   EXPECT_EQ(r.results.size(), 3u) << "the understood part still searches";
-  const auto none = engine.search({parse_query("zxqv blorp"), {}, std::nullopt}, strict(3));
+  const auto none = engine.search({parse_query("zxqv blorp"), {}, std::nullopt, std::nullopt}, strict(3));
   EXPECT_TRUE(none.results.empty());
   EXPECT_FALSE(none.notes.empty());
 }
@@ -119,7 +119,7 @@ TEST(Search, UnknownWordsAreReportedNotDropped) {
 TEST(Search, ReferenceTrackWithComparativeStaysNearButShifts) {
   SearchEngine engine(library());
   // Reference: a fast, minor, dark track (group 3). "slower" should keep timbre (vector) but favour slow.
-  auto req = SearchRequest{parse_query("like 'Track 405' but slower"), {}, 405};
+  auto req = SearchRequest{parse_query("like 'Track 405' but slower"), {}, 405, std::nullopt};
   const auto r = engine.search(req, strict(5));
   ASSERT_EQ(r.results.size(), 5u);
   for (const auto& x : r.results) {
@@ -127,7 +127,7 @@ TEST(Search, ReferenceTrackWithComparativeStaysNearButShifts) {
     ASSERT_FALSE(x.reasons.empty());
   }
   // Without the modifier the nearest are the reference's own (fast) group; "slower" pulls the tempo down.
-  const auto plain = engine.search({{}, {}, 405}, strict(5));
+  const auto plain = engine.search({{}, {}, 405, std::nullopt}, strict(5));
   for (const auto& x : plain.results) EXPECT_EQ(group_of(x.id), 3);
   auto mean_tempo = [&](const SearchResponse& resp) {
     double sum = 0;
@@ -150,7 +150,7 @@ TEST(Search, SeededOrderingIsReproducibleAndStaysInThePool) {
   o.temperature = 0.2;
   o.lambda = 0.8;
   o.seed = 9;
-  const auto q = SearchRequest{parse_query("fast bright"), {}, std::nullopt};
+  const auto q = SearchRequest{parse_query("fast bright"), {}, std::nullopt, std::nullopt};
   const auto a = engine.search(q, o), b = engine.search(q, o);
   ASSERT_EQ(a.results.size(), b.results.size());
   for (std::size_t i = 0; i < a.results.size(); ++i) EXPECT_EQ(a.results[i].id, b.results[i].id);
@@ -176,14 +176,14 @@ TEST(Search, CapsLimitArtistsAndImageTargetsExplain) {
   SearchEngine engine(library());
   SearchOptions o = strict(6);
   o.max_per_artist = 2;
-  const auto r = engine.search({parse_query("fast major"), {}, std::nullopt}, o);
+  const auto r = engine.search({parse_query("fast major"), {}, std::nullopt, std::nullopt}, o);
   std::map<std::string, int> per;
   for (const auto& x : r.results) ++per[engine.facts(x.id)->artist];
   for (const auto& [artist, n] : per) EXPECT_LE(n, 2) << artist;
 
   audiorium::query::DescriptorTarget dark{"brightness_hz", audiorium::query::DescriptorTarget::Scale::Percentile, 0.1, 0.2, 1.0,
                                           false, "image: dark"};
-  const auto img = engine.search({{}, {dark}, std::nullopt}, strict(4));
+  const auto img = engine.search({{}, {dark}, std::nullopt, std::nullopt}, strict(4));
   ASSERT_EQ(img.results.size(), 4u);
   for (const auto& x : img.results) {
     EXPECT_TRUE(group_of(x.id) == 0 || group_of(x.id) == 3);
@@ -194,8 +194,8 @@ TEST(Search, CapsLimitArtistsAndImageTargetsExplain) {
 
 TEST(Search, BadOptionsAreErrors) {
   SearchEngine engine(library());
-  EXPECT_THROW(engine.search({parse_query("slow"), {}, std::nullopt}, strict(0)), audiorium::Error);
-  EXPECT_THROW(engine.search({{}, {}, 999999}, strict(3)), audiorium::Error);
+  EXPECT_THROW(engine.search({parse_query("slow"), {}, std::nullopt, std::nullopt}, strict(0)), audiorium::Error);
+  EXPECT_THROW(engine.search({{}, {}, 999999, std::nullopt}, strict(3)), audiorium::Error);
 }
 
 // Untagged tracks are capped by their folder: without it MMR's caps exempted them and lists drifted towards
@@ -212,9 +212,51 @@ TEST(Search, AlbumCapsGroupUntaggedTracksByFolder) {
   SearchOptions o = strict(6);
   o.max_per_album = 2;
   o.pool_factor = 10;  // the whole library, so three releases can fill the six places within their caps
-  const auto r = engine.search({parse_query("fast major bright"), {}, std::nullopt}, o);
+  const auto r = engine.search({parse_query("fast major bright"), {}, std::nullopt, std::nullopt}, o);
   ASSERT_EQ(r.results.size(), 6u);
   int from_folder = 0;
   for (const auto& x : r.results) from_folder += group_of(x.id) == 1;
   EXPECT_EQ(from_folder, 2) << "the untagged folder is one release, capped like an album";
+}
+
+// A model pack's query vector (a CLAP text embedding) joins the vector part: alone it finds the tracks nearest to
+// it; with descriptor words it is fused with them; a tower that read the prompt leaves no word "ignored".
+TEST(Search, ModelQueryVectorFindsItsNeighboursAndIsFusedWithWords) {
+  SearchEngine engine(library());
+  std::vector<float> towards_g2(8, 0.0f);
+  towards_g2[2] = 1.0f;
+  SearchRequest alone{parse_query("zzxq"), {}, std::nullopt, ModelQuery{towards_g2, "CLAP text", true}};
+  const auto r = engine.search(alone, strict(10));
+  ASSERT_EQ(r.results.size(), 10u);
+  for (const auto& x : r.results) {
+    EXPECT_EQ(group_of(x.id), 2) << x.id;
+    ASSERT_TRUE(x.vector_part.has_value());
+    EXPECT_FALSE(x.descriptor_part.has_value());
+    ASSERT_FALSE(x.reasons.empty());
+    EXPECT_EQ(x.reasons.front().kind, "model");
+    EXPECT_NE(x.reasons.front().text.find("CLAP text match"), std::string::npos) << x.reasons.front().text;
+  }
+  EXPECT_TRUE(r.ignored.empty()) << "the text tower read the whole prompt";
+  EXPECT_NE(std::find(r.understood.begin(), r.understood.end(), "the whole prompt (CLAP text)"), r.understood.end());
+
+  // Without reads_prompt (a photo's bridged vector) unknown words are still reported.
+  SearchRequest photo{parse_query("zzxq"), {}, std::nullopt, ModelQuery{towards_g2, "photo", false}};
+  EXPECT_EQ(engine.search(photo, strict(3)).ignored, std::vector<std::string>{"zzxq"});
+
+  // "fast" pulls towards g1/g3 and the vector towards g2: fused, g2's tracks no longer fill the top ten, and every
+  // result carries both parts.
+  SearchRequest fused{parse_query("fast"), {}, std::nullopt, ModelQuery{towards_g2, "CLAP text", true}};
+  const auto f = engine.search(fused, strict(10));
+  ASSERT_EQ(f.results.size(), 10u);
+  int in_g2 = 0;
+  for (const auto& x : f.results) {
+    in_g2 += group_of(x.id) == 2;
+    EXPECT_TRUE(x.vector_part.has_value());
+    EXPECT_TRUE(x.descriptor_part.has_value());
+  }
+  EXPECT_LT(in_g2, 10);
+
+  // A vector of another dimension (a pack that disagrees with the index) is an error, not a silent mix.
+  SearchRequest wrong{{}, {}, std::nullopt, ModelQuery{std::vector<float>(16, 0.25f), "CLAP text", true}};
+  EXPECT_THROW(engine.search(wrong, strict(3)), audiorium::Error);
 }

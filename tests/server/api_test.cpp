@@ -24,9 +24,11 @@ TEST_F(ServerTest, StatusDescribesTheLibrary) {
   EXPECT_TRUE(j["index"]["type"].is_string());
   EXPECT_EQ(j["scan_errors"], 0);
   EXPECT_TRUE(j["version"].is_string());
-  // The embedders with vectors in the catalog, and the one the server searches with (model packs: CLI only).
+  // The embedders with vectors in the catalog, and the one the server searches with (no model pack here).
   EXPECT_EQ(j["search_embedder"], "dsp-v1");
   EXPECT_EQ(j["model_packs_in_server"], false);
+  EXPECT_EQ(j["model_packs"]["clap"], nullptr);
+  EXPECT_EQ(j["model_packs"]["image_search"], "colour and texture mood");
   ASSERT_EQ(j["embedders_available"].size(), 1u) << j.dump();
   EXPECT_EQ(j["embedders_available"][0]["id"], "dsp-v1");
   EXPECT_EQ(j["embedders_available"][0]["vectors"], tracks_.size());

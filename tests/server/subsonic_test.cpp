@@ -292,6 +292,7 @@ TEST_F(SubsonicTest, SimilarSongsComeFromTheRecommender) {
     const auto j = ok(endpoint, "id=" + seed + "&count=4");
     const auto& list = j[endpoint == "getSimilarSongs" ? "similarSongs" : "similarSongs2"]["song"];
     ASSERT_EQ(list.size(), 4u) << j.dump();
+    EXPECT_EQ(j[endpoint == "getSimilarSongs" ? "similarSongs" : "similarSongs2"]["embedder"], "dsp-v1");
     const auto ids = ids_of(list);
     EXPECT_EQ(std::count(ids.begin(), ids.end(), seed), 0) << "the seed is left out";
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
@@ -313,6 +314,7 @@ TEST_F(SubsonicTest, SonicSimilarTracksHaveSortedNormalisedDistances) {
   const auto j = ok("getSonicSimilarTracks", "id=" + seed + "&count=5");
   const auto& matches = j["sonicSimilarTracks"]["sonicMatch"];
   ASSERT_EQ(matches.size(), 5u) << j.dump();
+  EXPECT_EQ(j["sonicSimilarTracks"]["embedder"], "dsp-v1");
   double previous = -1;
   for (const auto& m : matches) {
     EXPECT_NE(m["entry"]["id"], seed);

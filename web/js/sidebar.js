@@ -4,6 +4,19 @@ import { Api } from './api.js';
 import { h, errorBox, timeAgo, announce } from './dom.js';
 import { icon } from './icons.js';
 
+// What the server searches with (/api/status model_packs): a CLAP pack's name, and CLIP's for photos, or dsp-v1.
+function searchWith(mp) {
+  if (!mp || !mp.clap) return 'sound features (dsp-v1)';
+  return `CLAP pack '${mp.clap.name}'` + (mp.clip ? ` · photos via CLIP '${mp.clip.name}'` : '');
+}
+
+// Why the server chose that embedder, folded away: one line per note.
+function packNotes(mp) {
+  if (!mp || !mp.notes || !mp.notes.length) return null;
+  return h('details', { class: 'hint pack-notes', id: 'pack-notes' },
+    h('summary', { text: 'Model packs' }), ...mp.notes.map((n) => h('p', { text: n })));
+}
+
 export class Sidebar {
   constructor(app) {
     this.app = app;
@@ -44,6 +57,7 @@ export class Sidebar {
         ['Music', `${s.hours.toFixed(1)} h`],
         ['Index', s.index ? `${s.index.type || '—'} · ${s.index.size} × ${s.index.dim}` : '—'],
         ['Embedder', s.embedder],
+        ['Search with', searchWith(s.model_packs)],
         ['Scan errors', String(s.scan_errors)],
       ];
       box.replaceChildren(...[
@@ -51,7 +65,8 @@ export class Sidebar {
           'No music indexed yet — run ', h('code', { text: 'audiorium index ~/Music' }),
           ' or start the server with ', h('code', { text: '--music ~/Music' })),
         this.indexingView(ix),
-        h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+        h('dl', { class: 'facts', id: 'library-facts' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+        packNotes(s.model_packs),
         s.scan_errors ? h('p', { class: 'hint' }, 'Files that could not be read are listed by ', h('code', { text: 'audiorium info' }), '.') : null,
         h('p', { class: 'hint', text: `Audiorium ${s.version}` })].filter(Boolean));
       this.app.showLibraryState(s);
@@ -75,13 +90,14 @@ export class Sidebar {
           ? `Indexing ${p.analysed} of ${p.to_analyse} new files${p.failed ? ` (${p.failed} unreadable)` : ''}…`
           : 'Looking for music…' }),
         h('progress', { max: '100', value: String(pct), 'aria-label': 'Indexing progress' }),
+        ix.phase && ix.phase !== 'scanning' ? h('p', { class: 'hint', text: ix.phase }) : null,
         p.current ? h('p', { class: 'hint', text: `${p.current}${p.eta_s > 1 ? ` · about ${Math.ceil(p.eta_s)} s left` : ''}` }) : null,
       );
     } else {
       const r = ix.report;
       const text = ix.state === 'failed' ? `Indexing failed: ${ix.error}`
         : ix.state === 'cancelled' ? 'Indexing stopped; a rescan continues where it ended.'
-        : r ? `Last scan: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.failed} unreadable (${r.seconds.toFixed(1)} s).`
+        : r ? `Last scan: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.failed} unreadable (${r.seconds.toFixed(1)} s).${ix.after_scan ? ` ${ix.after_scan}.` : ''}`
         : 'Not scanned yet.';
       const button = h('button', { class: 'button small', type: 'button', id: 'btn-rescan', text: 'Rescan music folder' });
       button.addEventListener('click', async () => {
