@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/demo-data/catalog
 MUSIC_DIR ?= $(CURDIR)/demo-data/music
 BIN := $(BUILD_DIR)/audiorium
 
-.PHONY: all deps configure build test test-sanitize demo demo-music bench clean
+.PHONY: all deps configure build test test-sanitize fuzz-build fuzz-smoke fuzz demo demo-music bench clean
 
 all: build
 
@@ -25,6 +25,23 @@ test: build
 # ASan + UBSan build in build-asan and the whole suite under it (README, Hardening: Sanitizers).
 test-sanitize: deps
 	bash scripts/test-sanitize.sh build-asan $(JOBS)
+
+# libFuzzer targets (fuzz/, README: Hardening, Fuzzing): clang build in build-fuzz, seeds, every target for
+# FUZZ_SECONDS each. fuzz-smoke keeps its corpus in build-fuzz/fuzz-corpus; `make fuzz FUZZ_SECONDS=3600` is the
+# long run, its corpus kept in fuzz-corpus/ (ignored by git) so each run continues the last. FUZZ_TARGETS picks some.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" -DAUDIORIUM_FUZZ=ON -DAUDIORIUM_BUILD_TESTS=OFF -DAUDIORIUM_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_DIR) --target fuzz_all -j $(JOBS)
+	python3 fuzz/make_seeds.py $(FUZZ_DIR)
+
+fuzz-smoke: fuzz-build
+	bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	FUZZ_CORPUS=$(CURDIR)/fuzz-corpus bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 demo-music: deps
 	bash scripts/fetch-demo-music.sh $(MUSIC_DIR)

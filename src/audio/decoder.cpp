@@ -167,6 +167,10 @@ class Resampler {
     auto* dst = reinterpret_cast<uint8_t*>(out.data() + old);
     const int got = swr_convert(swr_.get(), &dst, cap, in, in_count);
     out.resize(old + static_cast<std::size_t>(std::max(got, 0)));
+    // Float and double sources (WAV/AIFF/CAF float, some decoders) carry any value, NaN and infinities included,
+    // and swresample passes them on: keep the promise of finite samples in [-1, 1] (found by fuzz_audio).
+    for (auto it = out.begin() + static_cast<std::ptrdiff_t>(old); it != out.end(); ++it)
+      *it = std::isfinite(*it) ? std::clamp(*it, -1.0f, 1.0f) : 0.0f;
   }
 
   int out_rate_;

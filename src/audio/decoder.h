@@ -32,7 +32,7 @@ struct StreamInfo {
 };
 
 struct DecodedAudio {
-  std::vector<float> samples;  // mono float in [-1,1] (average of channels), at sample_rate
+  std::vector<float> samples;  // mono float in [-1,1] (average of channels; louder clipped, NaN and ±inf → 0), at sample_rate
   int sample_rate = 0;
   double offset_s = 0;  // where in the track the samples start
   StreamInfo info;      // of the whole file

@@ -96,6 +96,13 @@ class Server {
   // Blocks until the server has stopped (by stop() from another thread).
   void wait();
 
+  // Answers raw HTTP/1.1 request bytes as a connection from `remote_ip` would be answered — httplib's request
+  // parsing, the login gate, the routes and the error bodies — in the calling thread, with no socket and no
+  // start() needed. Pipelined requests are answered in turn (at most kMaxInProcessRequests). Returns the raw
+  // response bytes. The entry point of the HTTP fuzz target (fuzz/fuzz_http.cpp).
+  static constexpr int kMaxInProcessRequests = 8;
+  std::string answer_in_process(std::string_view request, const std::string& remote_ip = "127.0.0.1");
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

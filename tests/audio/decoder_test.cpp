@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 
 #include "core/error.h"
 #include "support/test_support.h"
@@ -117,6 +118,51 @@ TEST(Decoder, StereoIsAveragedToMono) {
   ASSERT_EQ(d.samples.size(), left.size());
   EXPECT_NEAR(rms(d.samples, 0, d.samples.size()), 0.4 / std::sqrt(2.0), 0.005);
   EXPECT_EQ(d.info.channels, 2);
+}
+
+// Found by fuzz_audio: a float WAV carries any value (over-unity masters are common, NaN and infinities are a
+// bit flip away) and swresample passed them on, breaking the [-1, 1] promise the descriptors rely on.
+TEST(Decoder, FloatWavOutOfRangeIsClippedAndNonFiniteZeroed) {
+  ts::TempDir dir;
+  std::vector<float> x = ts::sine(440, 0.5, 22050, 0.5);
+  const std::size_t n = x.size();
+  x[1000] = 3.0f;
+  x[2000] = -9.1e7f;
+  x[3000] = std::numeric_limits<float>::infinity();
+  x[4000] = std::numeric_limits<float>::quiet_NaN();
+  {
+    std::ofstream f(dir / "float.wav", std::ios::binary);
+    auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+    const auto bytes = static_cast<uint32_t>(n * 4);
+    f.write("RIFF", 4);
+    u32(36 + bytes);
+    f.write("WAVEfmt ", 8);
+    u32(16);
+    u16(3);  // IEEE float
+    u16(1);
+    u32(22050);
+    u32(22050 * 4);
+    u16(4);
+    u16(32);
+    f.write("data", 4);
+    u32(bytes);
+    f.write(reinterpret_cast<const char*>(x.data()), static_cast<std::streamsize>(bytes));
+  }
+  const auto d = audio::decode(dir / "float.wav", 22050, AnalysisWindow::full());
+  ASSERT_EQ(d.samples.size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(std::isfinite(d.samples[i])) << "sample " << i;
+    ASSERT_LE(std::abs(d.samples[i]), 1.0f) << "sample " << i;
+  }
+  EXPECT_EQ(d.samples[1000], 1.0f);
+  EXPECT_EQ(d.samples[2000], -1.0f);
+  EXPECT_EQ(d.samples[3000], 0.0f);  // not finite: silence, like NaN
+  EXPECT_EQ(d.samples[4000], 0.0f);
+  EXPECT_NEAR(d.samples[500], x[500], 1e-6);  // in-range samples untouched
+  // Resampled, the out-of-range values still end up inside [-1, 1] and finite.
+  const auto r = audio::decode(dir / "float.wav", 16000, AnalysisWindow::full());
+  for (const float s : r.samples) ASSERT_TRUE(std::isfinite(s) && std::abs(s) <= 1.0f);
 }
 
 TEST(Decoder, ResamplingKeepsTone) {
