@@ -15,6 +15,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   wrk curl
   libicu-dev python3-regex
+  clang libclang-rt-14-dev  # fuzzing: clang and its libFuzzer/ASan/UBSan runtimes (make fuzz-smoke)
 )
 # Neural model packs (optional at build time; ~0.8 GB): libtorch for the runtime plugin, python3-torch (the same
 # 1.13.1) for the tests' generated packs, OpenBLAS's OpenMP build so BLAS shares torch's thread pool.
