@@ -52,5 +52,12 @@ demo: build demo-music
 bench: build demo-music
 	bash scripts/bench.sh $(BUILD_DIR) $(MUSIC_DIR) $(CURDIR)/demo-data/bench
 
+# Soak (README, Hardening: Soak): SOAK_SECONDS (default 120) of mixed API traffic, 64 connections, over the demo
+# music plus SOAK_TRACKS (default 100000) synthetic tracks; RSS sampled into demo-data/soak/rss.csv.
+.PHONY: soak
+soak: build demo-music
+	cmake --build $(BUILD_DIR) --target audiorium bench_make_synthetic_catalog -j $(JOBS)
+	bash scripts/soak.sh $(BUILD_DIR) $(MUSIC_DIR) $(CURDIR)/demo-data/soak
+
 clean:
 	rm -rf $(BUILD_DIR)
