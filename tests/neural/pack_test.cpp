@@ -71,6 +71,17 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   return m;
 }
 
+// A low drone, a high tone and a click track, 12 s each, in dir/music.
+fs::path three_track_music(const fs::path& dir) {
+  namespace t = audiorium::testing;
+  const auto music = dir / "music";
+  fs::create_directories(music);
+  t::write_wav(music / "low.wav", t::sine(110, 12, 22050), 22050);
+  t::write_wav(music / "high.wav", t::sine(2000, 12, 22050), 22050);
+  t::write_wav(music / "clicks.wav", t::click_track(120, 12, 22050), 22050);
+  return music;
+}
+
 // Packs are generated once per test process (each test runs in its own process under ctest).
 class Packs : public ::testing::Test {
  protected:
@@ -309,11 +320,7 @@ TEST_F(Packs, CliVerifyRecomputesTheReferences) {
 TEST_F(Packs, CliIndexesSearchesAndRefusesAMismatchedIndex) {
   namespace t = audiorium::testing;
   t::TempDir tmp;
-  const auto music = tmp / "music";
-  fs::create_directories(music);
-  t::write_wav(music / "low.wav", t::sine(110, 12, 22050), 22050);
-  t::write_wav(music / "high.wav", t::sine(2000, 12, 22050), 22050);
-  t::write_wav(music / "clicks.wav", t::click_track(120, 12, 22050), 22050);
+  const auto music = three_track_music(tmp.path());
   const std::string bin = env("AUDIORIUM_BIN", "audiorium");
   const std::string pre = "AUDIORIUM_PACKS=" + packs().string() + " " + bin + " --data " + (tmp / "data").string() + " ";
   int rc = 0;
@@ -379,11 +386,7 @@ bool has_reason(const json& result, const std::string& kind) {
 // embeds new tracks with it, --embedder dsp-v1 overrides, and a pack that is named but absent stops the start.
 TEST_F(Packs, ServerSearchesWithTheBestEmbedderPresent) {
   t::TempDir tmp;
-  const auto music = tmp / "music";
-  fs::create_directories(music);
-  t::write_wav(music / "low.wav", t::sine(110, 12, 22050), 22050);
-  t::write_wav(music / "high.wav", t::sine(2000, 12, 22050), 22050);
-  t::write_wav(music / "clicks.wav", t::click_track(120, 12, 22050), 22050);
+  const auto music = three_track_music(tmp.path());
   const std::string data = (tmp / "data").string();
   const std::vector<std::string> child_env{"AUDIORIUM_PACKS=" + packs().string(), "OMP_WAIT_POLICY=PASSIVE"};
   const std::string pre =
