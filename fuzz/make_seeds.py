@@ -89,6 +89,15 @@ def tokenize_data_and_seeds(out: Path, data: Path) -> None:
     for i, text in enumerate(TOKENIZER_TEXTS):
         write(out / "tokenize", f"t{i:02d}", bytes([i % 4]) + text.encode("utf-8"))
     write(out / "tokenize", "not-utf8", b"\x00ab\xff\xfe cd \xc3")
+    # fuzz_tokenizer_files: first byte bit 0 clip, bit 1 max_length 77; vocab.json, "\n----\n", merges.txt.
+    for selector, flavour in ((2, "roberta"), (3, "clip"), (1, "clip")):
+        folder = data / "tokenize" / flavour
+        write(out / "tokenizer_files", f"{flavour}-{selector}",
+              bytes([selector]) + (folder / "vocab.json").read_bytes() + b"\n----\n" +
+              (folder / "merges.txt").read_bytes())
+    write(out / "tokenizer_files", "small",
+          b"\x00" + json.dumps({"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "h": 4, "e": 5, "he": 6}).encode() +
+          b"\n----\n#version: 0.2\nh e\n")
 
 
 def labels_seeds(out: Path) -> None:

@@ -18,7 +18,7 @@ seconds=${2:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(query vocabulary tokenize labels_csv manifest params http audio image)
+  targets=(query vocabulary tokenize tokenizer_files labels_csv manifest params http audio image)
 fi
 corpus_root=${FUZZ_CORPUS:-$build/fuzz-corpus}
 timeout=${FUZZ_TIMEOUT:-25}
