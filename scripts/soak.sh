@@ -80,6 +80,25 @@ curl -fsS -m 600 "$base/api/search?q=calm" > /dev/null
 curl -fsS -m 600 "$base/api/queue/${real_ids%%,*}?length=5" > /dev/null
 python3 -c "print(f'   warm-up (index load, search engine build): {$(date +%s.%N) - $warm_start:.1f} s')"
 
+# Every script counts the answers by status, so that non-2xx answers are named at the end ("statuses: 404=3").
+cat > "$work/count.lua" <<'LUA'
+local threads_seen = {}
+statuses = {}
+count_status = function(status) statuses[status] = (statuses[status] or 0) + 1 end
+setup = function(thread) table.insert(threads_seen, thread); thread:set("tid", #threads_seen) end
+done = function(summary, latency, requests)
+  local all = {}
+  for _, t in ipairs(threads_seen) do
+    for status, n in pairs(t:get("statuses")) do all[status] = (all[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(all) do
+    if status < 200 or status > 299 then table.insert(parts, status .. "=" .. n) end
+  end
+  io.write("statuses: " .. (#parts > 0 and table.concat(parts, " ") or "none other than 2xx") .. "\n")
+end
+response = function(status, headers, body) count_status(status) end
+LUA
 cat > "$work/similar.lua" <<LUA
 local ids = { $all_ids }
 local i = 0
@@ -113,32 +132,35 @@ request = function()
   return wrk.format("GET", "/api/stream/" .. ids[math.random(#ids)], { Range = ranges[math.random(#ranges)] })
 end
 LUA
-# Playlists: create with three tracks, append one, read it, delete it; at most a few alive per connection.
+# Playlists: create with three tracks, append one, read it, delete it. A playlist gets its next request only
+# once the answer to its last one is in (connections run concurrently), so every answer should be a 2xx.
 cat > "$work/playlist.lua" <<LUA
 local ids = { $all_ids }
-local threads = 0
-setup = function(thread) threads = threads + 1; thread:set("tid", threads) end
-local n, created, appended = 0, {}, {}
+local run = "$(date +%s)"  -- names stay unique across runs over the same catalog (left-over playlists)
+local n, ready, stage = 0, {}, {}
 local json = { ["Content-Type"] = "application/json" }
 local function some() return ids[math.random(#ids)] end
 request = function()
   n = n + 1
-  if #created > 0 then
-    local id = table.remove(created)
-    table.insert(appended, id)
-    return wrk.format("PUT", "/api/playlists/" .. id, json, '{"add": [' .. some() .. ']}')
-  elseif #appended > 0 and n % 3 == 0 then
-    return wrk.format("DELETE", "/api/playlists/" .. table.remove(appended, 1))
-  elseif #appended > 0 and n % 3 == 1 then
-    return wrk.format("GET", "/api/playlists/" .. appended[#appended])
+  if #ready > 0 and n % 4 ~= 0 then
+    local id = table.remove(ready, 1)
+    if stage[id] == 1 then
+      return wrk.format("PUT", "/api/playlists/" .. id, json, '{"add": [' .. some() .. ']}')
+    elseif stage[id] == 2 then
+      return wrk.format("GET", "/api/playlists/" .. id)
+    end
+    return wrk.format("DELETE", "/api/playlists/" .. id)
   end
   return wrk.format("POST", "/api/playlists", json,
-    '{"name": "soak ' .. tostring(tid) .. '-' .. n .. '", "track_ids": [' .. some() .. ',' .. some() .. ',' .. some() .. ']}')
+    '{"name": "soak ' .. run .. '-' .. tostring(tid) .. '-' .. n .. '", "track_ids": [' .. some() .. ',' .. some() .. ',' .. some() .. ']}')
 end
 response = function(status, headers, body)
-  if status == 201 then
-    local id = body:match('"id":(%d+)')
-    if id then table.insert(created, id) end
+  count_status(status)
+  -- JSON keys come sorted: the first "id" of a playlist answer is the playlist's ("created_at" < "id" < "tracks").
+  local id = body:match('"id":(%d+)')
+  if status >= 200 and status < 300 and id then
+    stage[id] = (stage[id] or 0) + 1
+    if stage[id] <= 3 then table.insert(ready, id) else stage[id] = nil end
   end
 end
 LUA
@@ -161,7 +183,8 @@ declare -A kinds=([similar]=$(share 0.30) [search]=$(share 0.20) [queue]=$(share
                   [playlist]=$(share 0.15))
 pids=()
 for kind in similar search queue stream playlist; do
-  wrk -t1 -c"${kinds[$kind]}" -d"${secs}s" --timeout 10s --latency -s "$work/$kind.lua" "$base" \
+  cat "$work/count.lua" "$work/$kind.lua" > "$work/run-$kind.lua"
+  wrk -t1 -c"${kinds[$kind]}" -d"${secs}s" --timeout 10s --latency -s "$work/run-$kind.lua" "$base" \
     > "$work/wrk-$kind.txt" 2>&1 &
   pids+=($!)
 done
@@ -176,7 +199,7 @@ def ms(text):
     m = re.match(r"([\d.]+)(us|ms|s|m)", text)
     if not m: return float("nan")
     return float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3, "m": 6e4}[m.group(2)]
-errors_total, requests_total = 0, 0
+errors_total, requests_total, notes = 0, 0, []
 print(f"{'kind':10} {'conns':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'non-2xx':>8} {'socket errors':>14}")
 for kind in conns:
     out = open(f"{work}/wrk-{kind}.txt").read()
@@ -188,10 +211,13 @@ for kind in conns:
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     sock_n = sum(int(x) for x in sock.groups()) if sock else 0
     sock_txt = "/".join(sock.groups()) if sock else "0"
+    if non2xx and (st := re.search(r"^statuses: (.*)$", out, re.M)):
+        notes.append(f"   {kind}: non-2xx answers by status: {st.group(1)}")
     errors_total += non2xx + sock_n
     requests_total += req
     print(f"{kind:10} {conns[kind]:>5} {req:>9} {rps:>8.1f} {ms(lat.get('50','nan')):>8.1f} {ms(lat.get('99','nan')):>8.1f} "
           f"{ms(mx.group(1)) if mx else float('nan'):>8.1f} {non2xx:>8} {sock_txt:>14}")
+for note in notes: print(note)
 print(f"all: {requests_total} requests in {secs:.0f} s = {requests_total / secs:.1f} req/s; errors: {errors_total} "
       "(socket errors: connect/read/write/timeout)")
 rows = [(float(r["seconds"]), int(r["rss_kb"])) for r in csv.DictReader(open(f"{work}/rss.csv")) if r["rss_kb"]]
