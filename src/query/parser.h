@@ -95,7 +95,7 @@ struct ParsedQuery {
   std::vector<Modifier> modifiers;              // comparatives, for shifting a referenced track
   std::vector<std::string> understood;          // recognised phrases in order: "very slow", "128 bpm"
   std::vector<std::string> unknown;             // free words not in the vocabulary (deduplicated)
-  bool truncated = false;                       // input was longer than kMaxInputBytes
+  bool truncated = false;                       // the cleaned input was longer than kMaxInputBytes, so cut
   std::vector<std::string> notes;               // human-readable remarks: truncation, dangling "very", ...
 };
 
