@@ -205,7 +205,9 @@ TEST_F(ReplacedWhileRead, ReplacedFromAnotherThreadAtRandomMomentsConverges) {
         last.assign(1, flips % 2 ? 'a' : 'b');  // (assigning a literal trips g++ 12's false -Wrestrict)
         rename_over(last);
         ++flips;
-        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        // Apart by more than the file system clock's tick (a few ms where it is coarse), or two contents could share
+        // an mtime and a size, which change detection by path + size + mtime cannot tell apart by design.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     });
     while (flips.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // changed before the scan
