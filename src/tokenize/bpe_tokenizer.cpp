@@ -305,6 +305,8 @@ std::unordered_map<std::string, int64_t> read_vocab(const fs::path& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error("tokenizer vocabulary " + path.string() + " is not valid JSON (at byte " + std::to_string(e.byte) +
                 ")");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double: out_of_range, not parse_error
+    throw Error("tokenizer vocabulary " + path.string() + " cannot be read: " + e.what());
   }
   if (!j.is_object() || j.empty())
     throw Error("tokenizer vocabulary " + path.string() + " must be a JSON object of token → id");

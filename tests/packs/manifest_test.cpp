@@ -132,6 +132,19 @@ TEST(ReadPack, MissingManifestAndBadJson) {
   expect_error(t / "bad", "not valid JSON at line 4, column ");  // where the parser gave up: after "kind"
 }
 
+// Found by fuzz_manifest: a number beyond double is well-formed JSON that nlohmann refuses with out_of_range, not
+// parse_error, and it escaped read_pack as a json exception instead of an audiorium::Error.
+TEST(ReadPack, NumberBeyondDoubleIsAnError) {
+  TempDir t;
+  write(t / "huge" / "manifest.json", R"({"format_version": 1, "embedding_dim": 6e00424})");
+  expect_error(t / "huge", "manifest.json cannot be read: ");
+  expect_error(t / "huge", "number overflow");
+  const auto listed = list_packs(t.path());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_FALSE(listed[0].valid());
+  EXPECT_NE(listed[0].error.find("number overflow"), std::string::npos) << listed[0].error;
+}
+
 TEST(ReadPack, FieldErrorsNameTheField) {
   TempDir t;
   struct Case {

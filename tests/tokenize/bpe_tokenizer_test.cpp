@@ -161,6 +161,11 @@ TEST(TokenizeErrors, ClearMessages) {
   write(h.dir / "bad.json", "{\"a\": 1,");
   spec.vocab = h.dir / "bad.json";
   expect_error(spec, "is not valid JSON");
+  // A number beyond double is valid JSON that nlohmann refuses with out_of_range (not parse_error): it escaped
+  // load_tokenizer as a json exception (found by fuzzing the same kind of file in fuzz_manifest).
+  write(h.dir / "huge.json", R"({"<s>": 1e999})");
+  spec.vocab = h.dir / "huge.json";
+  expect_error(spec, "huge.json cannot be read: ");
   write(h.dir / "nos.json", R"({"<pad>":1,"</s>":2,"<unk>":3})");
   spec.vocab = h.dir / "nos.json";
   expect_error(spec, "has no '<s>' token");
