@@ -707,7 +707,10 @@ TEST(AttackWhileIndexing, MixedRequestsWhileScansRewriteTheCatalogGetNo5xx) {
           record("tracks", r);
           if (r && r->status == 200) {
             ids.clear();
-            for (const auto& tr : json::parse(r->body)["tracks"]) ids.push_back(tr["id"].get<int64_t>());
+            // Named: a range-for over json::parse(...)["tracks"] would iterate a temporary already destroyed
+            // (found by ASan, make test-sanitize).
+            const json page = json::parse(r->body);
+            for (const auto& tr : page["tracks"]) ids.push_back(tr["id"].get<int64_t>());
           }
           if (ids.empty()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
