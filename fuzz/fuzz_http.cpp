@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,17 +41,19 @@ void check(bool ok, const char* what, const std::string& out) {
 #define HTTP_CHECK(cond) check((cond), #cond, out)
 
 // The first response of the answer: its status and, for JSON without a transfer coding, whether the body parses.
-void check_answer(const std::string& out, std::string_view request, bool head_request) {
+void check_answer(const std::string& out, bool head_request) {
   HTTP_CHECK(out.rfind("HTTP/1.1 ", 0) == 0 && out.size() >= 12);
   const int status = std::stoi(out.substr(9, 3));
   HTTP_CHECK(status >= 100 && status <= 599);
-  // Unless the request carries it (libFuzzer learns the string from the comparison, and a 404 names the path).
-  HTTP_CHECK(out.find(kSecret) == std::string::npos || request.find(kSecret) != std::string_view::npos);
   const auto end = out.find("\r\n\r\n");
   HTTP_CHECK(end != std::string::npos);
   std::string head = out.substr(0, end);
   for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto body = std::string_view(out).substr(end + 4);
+  // The file beside the web root is compared by hash only: a plain comparison would teach libFuzzer its text, which
+  // then comes back legitimately (a 404 naming the path, the search history).
+  static const std::size_t secret_hash = std::hash<std::string_view>{}(kSecret);
+  HTTP_CHECK(std::hash<std::string_view>{}(body) != secret_hash);
   HTTP_CHECK(!(status == 500 && body.find("internal error") != std::string_view::npos));
   const auto length_at = head.find("\r\ncontent-length: ");
   if (head_request || length_at == std::string::npos || head.find("\r\ncontent-encoding:") != std::string::npos ||
@@ -91,6 +94,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string remote = data[0] & 1 ? "192.0.2.7" : "127.0.0.1";
   const std::string_view request(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::string out = the_server->answer_in_process(request, remote);
-  if (!out.empty()) check_answer(out, request, request.rfind("HEAD ", 0) == 0);
+  if (!out.empty()) check_answer(out, request.rfind("HEAD ", 0) == 0);
   return 0;
 }
