@@ -710,7 +710,7 @@ TEST(AttackWhileIndexing, MixedRequestsWhileScansRewriteTheCatalogGetNo5xx) {
             // Named: a range-for over json::parse(...)["tracks"] would iterate a temporary already destroyed
             // (found by ASan, make test-sanitize).
             const json page = json::parse(r->body);
-            for (const auto& tr : page["tracks"]) ids.push_back(tr["id"].get<int64_t>());
+            for (const auto& tr : page.at("tracks")) ids.push_back(tr.at("id").get<int64_t>());
           }
           if (ids.empty()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
