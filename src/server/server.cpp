@@ -189,6 +189,12 @@ Track require_track(library::Library& lib, int64_t id) {
   return *t;
 }
 
+// A catalogued track without a vector (not analysed yet, or its audio changed and a scan is redoing it) cannot seed
+// a recommendation: 422, not the recommender's internal error.
+void require_vector(const recommend::Recommender& rec, int64_t id) {
+  if (!rec.vector_of(id)) throw ApiError(422, "track " + std::to_string(id) + " has not been analysed (no embedding)");
+}
+
 // --- Content types ----------------------------------------------------------------------------------------------
 
 std::string audio_content_type(const fs::path& path) {
@@ -781,7 +787,9 @@ void Server::Impl::similar(const httplib::Request& req, httplib::Response& res) 
   const recommend::OrderingOptions o{k, pool_factor, temperature, seed};
   const auto results = service.with([&](library::Library& lib) {
     require_track(lib, id);
-    return lib.recommender().similar(id, o);
+    const auto rec = lib.recommender();
+    require_vector(rec, id);
+    return rec.similar(id, o);
   });
   send_json(res, results_json(id, results, seed, {{"k", k}, {"pool_factor", pool_factor}, {"temperature", temperature}}));
 }
@@ -801,6 +809,7 @@ void Server::Impl::queue(const httplib::Request& req, httplib::Response& res) {
   const auto results = service.with([&](library::Library& lib) {
     require_track(lib, id);
     auto rec = lib.recommender();
+    require_vector(rec, id);
     recommend::QueueSession session(rec, lib.track_source(), id, q);
     return session.take(length);
   });
@@ -840,8 +849,7 @@ void Server::Impl::journey(const httplib::Request& req, httplib::Response& res) 
     require_track(lib, from);
     require_track(lib, to);
     auto rec = lib.recommender();
-    for (const int64_t id : {from, to})
-      if (!rec.vector_of(id)) throw ApiError(422, "track " + std::to_string(id) + " has not been analysed (no embedding)");
+    for (const int64_t id : {from, to}) require_vector(rec, id);
     path = recommend::journey(rec, from, to, steps);
     for (const auto& s : path)
       if (auto t = lib.catalog().track(s.id)) tracks.emplace(s.id, std::move(*t));

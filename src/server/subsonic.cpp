@@ -736,6 +736,7 @@ class Api {
     with([&](library::Library& lib) {
       auto rec = lib.recommender();
       if (seeds.size() == 1) {
+        require_vector(lib, seeds.front());  // error 70, not an internal error, for a song not analysed yet
         recommend::OrderingOptions o{count, 3.0, 0.05, std::random_device{}()};
         for (const auto& c : rec.similar(seeds.front(), o)) result.push_back(c.id);
         return;
