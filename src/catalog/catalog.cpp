@@ -594,6 +594,12 @@ void Catalog::put_vector(int64_t track_id, const std::string& embedder, const st
   tx.commit();
 }
 
+int Catalog::vector_dim(const std::string& embedder) const {
+  auto q = impl_->query("SELECT dim FROM vectors WHERE embedder = ? LIMIT 1");
+  q->bind(1, embedder);
+  return q->step() ? q->integer(0) : 0;
+}
+
 VectorSet Catalog::vectors(const std::string& embedder) const {
   VectorSet set;
   set.embedder = embedder;

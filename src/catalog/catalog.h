@@ -141,6 +141,8 @@ class Catalog {
 
   std::optional<std::vector<float>> vector(int64_t id, const std::string& embedder) const;
   VectorSet vectors(const std::string& embedder) const;  // all of one embedder, ordered by track id
+  // The dimension of the embedder's stored vectors (all share it), read from one row; 0 when it has none.
+  int vector_dim(const std::string& embedder) const;
   std::vector<std::string> embedders() const;            // embedders with at least one vector
   // Stores (replaces) one embedder's raw vector of an existing track in its own transaction and bumps the
   // generation: for embedders that run after the scan (model packs, `index --embedder clap`). Throws Error for an

@@ -26,16 +26,21 @@ std::shared_ptr<packembed::Pack> open_pack(const PackQuery& q, const std::string
   return packembed::Pack::open(dir);
 }
 
-// The pack's library: its vectors, L2 finisher and index (rebuilt from the catalog when stale). A dimension that
-// disagrees with the vectors already stored for this embedder id is an error, never a silent mix.
+// The dimension of the vectors already stored under the pack's embedder id (0: none): another one than the pack's
+// is an error, never a silent mix.
+int require_matching_dim(library::Library& lib, const packembed::Pack& pack) {
+  const int stored = lib.catalog().vector_dim(pack.embedder_id());
+  if (stored > 0 && stored != pack.dim())
+    throw Error("pack '" + pack.spec().name + "' makes " + std::to_string(pack.dim()) +
+                "-dimensional embeddings but the catalog's " + pack.embedder_id() + " vectors have " +
+                std::to_string(stored) + ": re-index with this pack under another name or version");
+  return stored;
+}
+
+// The pack's library: its vectors, L2 finisher and index (rebuilt from the catalog when stale).
 library::Library pack_library(const PackQuery& q, const std::shared_ptr<packembed::Pack>& pack) {
   auto lib = library::Library::open(q.data_dir, std::make_unique<packembed::PackEmbedder>(pack));
-  const auto stored = lib.catalog().vectors(pack->embedder_id());
-  if (stored.dim > 0 && stored.dim != pack->dim())
-    throw Error("pack '" + pack->spec().name + "' makes " + std::to_string(pack->dim()) +
-                "-dimensional embeddings but the catalog's " + pack->embedder_id() + " vectors have " +
-                std::to_string(stored.dim) + ": re-index with this pack under another name or version");
-  if (stored.ids.empty())
+  if (require_matching_dim(lib, *pack) == 0)
     throw Error("no track has a " + pack->embedder_id() + " vector yet: run `audiorium index DIR --embedder " +
                 pack->spec().kind + ":" + pack->spec().name + "` first");
   return lib;
@@ -77,11 +82,7 @@ json index_with_pack(const PackQuery& q, const audio::AnalysisWindow& window) {
   const auto pack = open_pack(q, q.embedder);
   packembed::PackEmbedder embedder(pack);
   auto lib = library::Library::open(q.data_dir, std::make_unique<packembed::PackEmbedder>(pack));
-  const auto stored = lib.catalog().vectors(pack->embedder_id());
-  if (stored.dim > 0 && stored.dim != pack->dim())
-    throw Error("pack '" + pack->spec().name + "' makes " + std::to_string(pack->dim()) +
-                "-dimensional embeddings but the catalog's " + pack->embedder_id() + " vectors have " +
-                std::to_string(stored.dim));
+  require_matching_dim(lib, *pack);
   packembed::PackIndexOptions opts;
   opts.jobs = q.jobs;
   opts.window = window;

@@ -72,7 +72,7 @@ ServingPacks choose_serving_packs(const std::string& requested, const fs::path& 
     return out;
   }
   if (have > 0) {
-    if (const int stored = catalog.vectors(embedder_id_for(spec)).dim; stored != spec.embedding_dim) {
+    if (const int stored = catalog.vector_dim(embedder_id_for(spec)); stored != spec.embedding_dim) {
       const std::string why = "CLAP pack " + quoted(spec) + " makes " + std::to_string(spec.embedding_dim) +
                               "-dimensional embeddings but the catalog's " + embedder_id_for(spec) + " vectors have " +
                               std::to_string(stored) + ": re-index with this pack under another name or version";

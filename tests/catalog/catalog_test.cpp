@@ -247,6 +247,9 @@ TEST(Catalog, VectorsComeInIdOrderWithTheirData) {
   EXPECT_EQ(clap.dim, 2);
   EXPECT_EQ(clap.ids, std::vector<int64_t>{ids[4]});
   EXPECT_TRUE(c.vectors("none").ids.empty());
+  EXPECT_EQ(c.vector_dim("dsp-v1"), 4);
+  EXPECT_EQ(c.vector_dim("clap-x"), 2);
+  EXPECT_EQ(c.vector_dim("none"), 0);
   EXPECT_EQ(c.embedders(), (std::vector<std::string>{"clap-x", "dsp-v1"}));
 
   const LibraryStats s = c.stats();
