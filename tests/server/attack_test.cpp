@@ -694,6 +694,10 @@ TEST(AttackWhileIndexing, MixedRequestsWhileScansRewriteTheCatalogGetNo5xx) {
     }
     ++statuses[r->status];
     if (r->status >= 500) bad.push_back(what + " → " + std::to_string(r->status) + " " + r->body.substr(0, 200));
+    // The rounds below rewrite files in place (truncate, then write), so a stream's Range can meet a file that is
+    // empty at that moment: 416 is the right answer there, and only there.
+    if (r->status == 416 && what.rfind("/api/stream/", 0) != 0)
+      bad.push_back(what + " → 416 " + r->body.substr(0, 200));
   };
   std::vector<std::thread> clients;
   for (int t = 0; t < 6; ++t)
@@ -776,7 +780,7 @@ TEST(AttackWhileIndexing, MixedRequestsWhileScansRewriteTheCatalogGetNo5xx) {
   server.stop();
   for (const auto& b : bad) ADD_FAILURE() << b;
   for (const auto& [status, n] : statuses) {
-    EXPECT_TRUE(status == 200 || status == 201 || status == 206 || status == 404 || status == 422)
+    EXPECT_TRUE(status == 200 || status == 201 || status == 206 || status == 404 || status == 416 || status == 422)
         << n << " answers with status " << status;
   }
   EXPECT_GE(answered.load(), 400);
