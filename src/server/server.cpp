@@ -270,6 +270,7 @@ source tree. The JSON API is available under <a href="/api/status"><code>/api/</
 struct Server::Impl {
   Impl(library::Library& library, ServerOptions opts)
       : service(library),
+        embedder_id(library.embedder().id()),
         options(std::move(opts)),
         authenticator(std::make_shared<auth::Authenticator>(
             auth::Account{options.user, options.password, options.password_hash})) {
@@ -299,11 +300,11 @@ struct Server::Impl {
           " already had a vector, " + std::to_string(r.failed) + " failed");
     };
   }
-  std::string embedder_id() {
-    return service.with([](library::Library& lib) { return lib.embedder().id(); });
-  }
 
   LibraryService service;
+  // Whose vectors answer (dsp-v1 or a model pack's): the library's embedder is fixed for the server's life, so it is
+  // read once here, not under the library lock on every request.
+  const std::string embedder_id;
   ServerOptions options;
   std::shared_ptr<const auth::Authenticator> authenticator;
   std::unique_ptr<library::BackgroundScan> indexer;  // null without music folders
@@ -681,7 +682,7 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res) {
     return r;
   });
   response.notes.insert(response.notes.begin(), notes.begin(), notes.end());
-  json extra{{"query", *q}, {"embedder", embedder_id()}};
+  json extra{{"query", *q}, {"embedder", embedder_id}};
   if (request.anchor_track) extra["reference_track_id"] = *request.anchor_track;
   send_json(res, search_response_json(response, seed, std::move(extra)));
 }
@@ -745,7 +746,7 @@ void Server::Impl::search_image(const httplib::Request& req, httplib::Response& 
   });
   const auto words = image::mood_words(mood);
   json extra{{"image", name},
-             {"embedder", embedder_id()},
+             {"embedder", embedder_id},
              {"moods", moods},
              {"mood", {{"words", words}, {"format", mood.format}, {"brightness", mood.brightness},
                        {"saturation", mood.saturation}, {"warmth", mood.warmth}, {"contrast", mood.contrast},
@@ -766,15 +767,13 @@ json Server::Impl::results_json(int64_t seed_id, const std::vector<recommend::Ca
                                  std::uint64_t seed, const json& options_json) {
   std::optional<Track> seed_track;
   std::map<int64_t, Track> tracks;
-  std::string embedder;
   service.with([&](library::Library& lib) {
     seed_track = lib.catalog().track(seed_id);
     for (const auto& r : results)
       if (auto t = lib.catalog().track(r.id)) tracks.emplace(r.id, std::move(*t));
-    embedder = lib.embedder().id();
   });
   auto out = library::candidates_json(seed_track, results, tracks, seed, options_json);
-  out["embedder"] = embedder;  // whose vectors answered: dsp-v1 or a model pack's
+  out["embedder"] = embedder_id;
   return out;
 }
 
